@@ -1,0 +1,78 @@
+// @eventide/core: an event-time stream-processing engine on RxJS.
+
+// Element model and shared contracts
+export type {
+  Batch,
+  Clock,
+  ErrorPolicy,
+  InvalidRecord,
+  StreamElement,
+  StreamRecord,
+  TimelineItem,
+  Watermark,
+  WatermarkStatus,
+} from './types';
+export { IllegalArgumentError, OperatorError } from './errors';
+
+// Streams
+export {
+  AllWindowedStream,
+  DataStream,
+  KeyedStream,
+  type ProcessAllWindowFunction,
+  type StreamInput,
+  WindowedStream,
+} from './api/data-stream';
+export type { Source, SourceOptions, SourceReader } from './api/sources';
+export type { Validator } from './operators/stateless';
+
+// Running pipelines
+export {
+  type ConnectOptions,
+  connect,
+  type ExecutionResult,
+  execute,
+  type HasNode,
+  Job,
+  type PipelineSnapshot,
+} from './api/job';
+export type { OperatorMetrics } from './metrics';
+
+// Time
+export {
+  type IdlenessConfig,
+  type TimestampAssigner,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  WatermarkStrategy,
+} from './time/watermark-strategy';
+export { type InputTime, mergeWatermarks } from './time/watermark-merge';
+
+// Side outputs
+export { INVALID, OutputTag } from './output-tag';
+
+// Keyed state and timers
+export type {
+  Collector,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  TimerService,
+} from './operators/keyed-process';
+export {
+  type ListState,
+  ListStateDescriptor,
+  type MapState,
+  MapStateDescriptor,
+  type ValueState,
+  ValueStateDescriptor,
+} from './state/keyed-state';
+
+// Windows
+export {
+  EventTimeSessionWindows,
+  SlidingEventTimeWindows,
+  TumblingEventTimeWindows,
+  type WindowAssigner,
+} from './window/assigners';
+export type { AggregateFunction, ProcessWindowFunction, WindowContext } from './window/aggregation';
+export { type TimeWindow, windowStart } from './window/time-window';

@@ -1,0 +1,62 @@
+import { OperatorError } from '../errors';
+import type { OperatorMetrics } from '../metrics';
+import type { Batch, ErrorPolicy, StreamRecord } from '../types';
+import type { Output } from './output';
+
+/** What an operator is given when a job builds it. */
+export interface OperatorInit {
+  readonly name: string;
+  readonly errorPolicy: ErrorPolicy;
+  readonly metrics: OperatorMetrics;
+}
+
+/**
+ * The skeleton every operator shares. An operator is a plain object: it consumes a batch from
+ * input `input` and writes to `out`; the execution (see `execution.ts`) wires it between RxJS
+ * Subjects, flushes `out` after each batch, and routes thrown errors downstream exactly once.
+ */
+export abstract class Operator<I, O> {
+  readonly name: string;
+  readonly metrics: OperatorMetrics;
+  protected readonly errorPolicy: ErrorPolicy;
+  /** Set by the execution before the first batch. */
+  out!: Output<O>;
+
+  constructor(init: OperatorInit) {
+    this.name = init.name;
+    this.metrics = init.metrics;
+    this.errorPolicy = init.errorPolicy;
+  }
+
+  /** Called once when the job starts, before any input. */
+  open(): void {}
+
+  abstract processBatch(batch: Batch<I>, input: number): void;
+
+  /** Plain-data state for a snapshot; `undefined` for stateless operators. */
+  snapshot(): unknown {
+    return undefined;
+  }
+
+  restore(_state: unknown): void {}
+
+  /** Called once when the job ends (completion, error or stop). */
+  close(): void {}
+
+  /**
+   * A user function threw while handling `rec`: fail fast with an error naming the operator, key
+   * and timestamp, or, under the `'invalid'` policy, route the record to the invalid output.
+   */
+  protected userError(cause: unknown, rec: StreamRecord<unknown>, key?: unknown): void {
+    this.userErrorAt(cause, rec.value, rec.timestamp, key);
+  }
+
+  protected userErrorAt(cause: unknown, value: unknown, timestamp: number, key?: unknown): void {
+    if (cause instanceof OperatorError) throw cause;
+    if (this.errorPolicy === 'fail') {
+      throw new OperatorError(this.name, key, timestamp, cause);
+    }
+    const message = cause instanceof Error ? cause.message : String(cause);
+    this.out.invalid(`user function threw: ${message}`, value, timestamp);
+  }
+}

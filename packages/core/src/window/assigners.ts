@@ -1,0 +1,116 @@
+import { IllegalArgumentError } from '../errors';
+import { windowStart } from './time-window';
+
+/**
+ * Assigns each timestamp to event-time windows. `assign(t, starts)` writes the starts of the
+ * windows containing `t` into `starts` and returns how many; every window is `[start, start + size)`.
+ * Merging assigners (sessions) produce one window per element that the engine then merges.
+ */
+export interface WindowAssigner {
+  readonly kind: 'tumbling' | 'sliding' | 'session';
+  readonly size: number;
+  readonly isMerging: boolean;
+  assign(t: number, starts: number[]): number;
+}
+
+function checkDuration(api: string, what: string, v: number): void {
+  if (!(Number.isFinite(v) && v > 0)) {
+    throw new IllegalArgumentError(`${api}: ${what} must be a finite number > 0, got ${v}`);
+  }
+}
+
+/**
+ * Fixed, non-overlapping windows `[start, start + size)` with `start ≡ offset (mod size)`.
+ * @example TumblingEventTimeWindows.of(60 * 60_000) // hourly, aligned to the epoch
+ */
+export class TumblingEventTimeWindows implements WindowAssigner {
+  readonly kind = 'tumbling';
+  readonly isMerging = false;
+  private constructor(
+    readonly size: number,
+    readonly offset: number,
+  ) {}
+
+  /**
+   * @param size window length in ms, > 0
+   * @param offset shift of window starts in ms, |offset| < size (e.g. a time zone: −5 h for New York days)
+   */
+  static of(size: number, offset = 0): TumblingEventTimeWindows {
+    checkDuration('TumblingEventTimeWindows.of', 'size', size);
+    if (!Number.isFinite(offset) || Math.abs(offset) >= size) {
+      throw new IllegalArgumentError(
+        `TumblingEventTimeWindows.of: offset must satisfy |offset| < size, got offset ${offset} and size ${size}`,
+      );
+    }
+    return new TumblingEventTimeWindows(size, offset);
+  }
+
+  assign(t: number, starts: number[]): number {
+    starts[0] = windowStart(t, this.offset, this.size);
+    return 1;
+  }
+}
+
+/**
+ * Overlapping windows of length `size` starting every `slide`: an element belongs to
+ * `ceil(size / slide)` windows (fewer when `slide` does not divide `size` for some timestamps).
+ * @example SlidingEventTimeWindows.of(60 * 60_000, 15 * 60_000) // last hour, every 15 minutes
+ */
+export class SlidingEventTimeWindows implements WindowAssigner {
+  readonly kind = 'sliding';
+  readonly isMerging = false;
+  private constructor(
+    readonly size: number,
+    readonly slide: number,
+    readonly offset: number,
+  ) {}
+
+  /**
+   * @param size window length in ms, > 0
+   * @param slide distance between window starts in ms, > 0
+   * @param offset shift of window starts in ms, |offset| < slide
+   */
+  static of(size: number, slide: number, offset = 0): SlidingEventTimeWindows {
+    checkDuration('SlidingEventTimeWindows.of', 'size', size);
+    checkDuration('SlidingEventTimeWindows.of', 'slide', slide);
+    if (!Number.isFinite(offset) || Math.abs(offset) >= slide) {
+      throw new IllegalArgumentError(
+        `SlidingEventTimeWindows.of: offset must satisfy |offset| < slide, got offset ${offset} and slide ${slide}`,
+      );
+    }
+    return new SlidingEventTimeWindows(size, slide, offset);
+  }
+
+  assign(t: number, starts: number[]): number {
+    let n = 0;
+    const last = windowStart(t, this.offset, this.slide);
+    for (let start = last; start > t - this.size; start -= this.slide) starts[n++] = start;
+    return n;
+  }
+}
+
+/**
+ * Session windows: each element opens `[t, t + gap)`; windows of a key that overlap or touch
+ * merge, so a session ends after `gap` ms without elements.
+ * @example EventTimeSessionWindows.withGap(30 * 60_000)
+ */
+export class EventTimeSessionWindows implements WindowAssigner {
+  readonly kind = 'session';
+  readonly isMerging = true;
+  private constructor(readonly size: number) {}
+
+  /** @param gap inactivity in ms that closes a session, > 0 */
+  static withGap(gap: number): EventTimeSessionWindows {
+    checkDuration('EventTimeSessionWindows.withGap', 'gap', gap);
+    return new EventTimeSessionWindows(gap);
+  }
+
+  get gap(): number {
+    return this.size;
+  }
+
+  assign(t: number, starts: number[]): number {
+    starts[0] = t;
+    return 1;
+  }
+}

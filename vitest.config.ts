@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  resolve: { conditions: ['@eventide/source'] },
+  ssr: { resolve: { conditions: ['@eventide/source'] } },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
+    setupFiles: ['./scripts/fast-check-setup.ts'],
+    testTimeout: 60_000,
+  },
+});
