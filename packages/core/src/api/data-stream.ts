@@ -169,7 +169,7 @@ export class DataStream<T> {
   async collectTimeline(): Promise<TimelineItem<T>[]> {
     const job = connect({ main: this });
     const items: TimelineItem<T>[] = [];
-    job.timelines.main.subscribe((item) => items.push(item));
+    job.timelines.main.subscribe({ next: (item) => items.push(item), error: () => {} });
     job.start();
     await job.done;
     return items;

@@ -295,7 +295,8 @@ export async function execute<S extends Record<string, HasNode<unknown>>>(
   for (const key of Object.keys(streams)) {
     const sink: unknown[] = [];
     outputs[key] = sink;
-    (job.outputs as Record<string, Observable<unknown>>)[key]!.subscribe((v) => sink.push(v));
+    // Errors reach the caller through `done`.
+    (job.outputs as Record<string, Observable<unknown>>)[key]!.subscribe({ next: (v) => sink.push(v), error: () => {} });
   }
   job.start();
   await job.done;

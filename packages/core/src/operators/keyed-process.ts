@@ -1,3 +1,4 @@
+import { IllegalArgumentError } from '../errors';
 import { decodeTime, encodeTime } from '../internal/codec';
 import { Operator, type OperatorInit } from '../internal/operator';
 import type { OutputTag } from '../output-tag';
@@ -74,6 +75,11 @@ export class KeyedProcessOperator<K, I, O> extends Operator<I, O> implements Key
     this.timerService = {
       currentWatermark: () => self.watermark,
       registerEventTimeTimer(timestamp) {
+        if (typeof timestamp !== 'number' || Number.isNaN(timestamp)) {
+          throw new IllegalArgumentError(
+            `TimerService.registerEventTimeTimer: timestamp must be a number, got ${timestamp} (does the stream have event timestamps?)`,
+          );
+        }
         const timers = self.store.entry(self.key).timers;
         if (!timers.has(timestamp)) {
           timers.add(timestamp);
@@ -147,7 +153,7 @@ export class KeyedProcessOperator<K, I, O> extends Operator<I, O> implements Key
   };
 
   override snapshot(): unknown {
-    return { watermark: encodeTime(this.watermark), store: this.store.snapshot() };
+    return { watermark: encodeTime(this.watermark), store: this.store.snapshot(this.timers.entries()) };
   }
 
   override restore(state: unknown): void {

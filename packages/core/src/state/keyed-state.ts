@@ -75,8 +75,9 @@ export interface KeyedStoreSnapshot {
   readonly keys: readonly [
     key: unknown,
     states: readonly [name: string, kind: 'value' | 'list' | 'map', data: unknown][],
-    timers: readonly number[],
   ][];
+  /** Live timers in firing order: `[key index, timestamp]`. */
+  readonly timers: readonly [keyIndex: number, timestamp: number][];
 }
 
 /**
@@ -200,32 +201,45 @@ export class KeyedStore<K> {
     };
   }
 
-  snapshot(): KeyedStoreSnapshot {
-    const keys: [unknown, [string, 'value' | 'list' | 'map', unknown][], number[]][] = [];
+  /** `timerOrder`: the queue's pending timers in firing order, so a restore re-queues them alike. */
+  snapshot(timerOrder: readonly [number, K][]): KeyedStoreSnapshot {
+    const keys: [unknown, [string, 'value' | 'list' | 'map', unknown][]][] = [];
+    const index = new Map<K, number>();
     for (const [key, e] of this.entries) {
+      index.set(key, keys.length);
       const states: [string, 'value' | 'list' | 'map', unknown][] = [];
       for (const [name, data] of e.states) {
         const kind = this.kinds.get(name)!;
         states.push([name, kind, kind === 'map' ? [...(data as Map<unknown, unknown>)] : kind === 'list' ? [...(data as unknown[])] : data]);
       }
-      keys.push([key, states, [...e.timers].sort((a, b) => a - b)]);
+      keys.push([key, states]);
     }
-    return { keys };
+    const timers: [number, number][] = [];
+    const taken = new Set<string>();
+    for (const [t, key] of timerOrder) {
+      const i = index.get(key);
+      // A deleted timer stays queued until it comes due; only live ones are kept, once each.
+      if (i === undefined || !this.entries.get(key)!.timers.has(t) || taken.has(`${i}|${t}`)) continue;
+      taken.add(`${i}|${t}`);
+      timers.push([i, t]);
+    }
+    return { keys, timers };
   }
 
-  /** Restores entries; returns each key's timers so the operator can re-queue them. */
+  /** Restores entries and hands each live timer, in firing order, to `onTimer` to re-queue. */
   restore(snapshot: KeyedStoreSnapshot, onTimer: (key: K, timestamp: number) => void): void {
     this.entries.clear();
-    for (const [key, states, timers] of snapshot.keys) {
+    for (const [key, states] of snapshot.keys) {
       const e = this.entry(key as K);
       for (const [name, kind, data] of states) {
         this.kinds.set(name, kind);
         e.states.set(name, kind === 'map' ? new Map(data as [unknown, unknown][]) : kind === 'list' ? [...(data as unknown[])] : data);
       }
-      for (const t of timers) {
-        e.timers.add(t);
-        onTimer(key as K, t);
-      }
+    }
+    for (const [i, t] of snapshot.timers) {
+      const key = snapshot.keys[i]![0] as K;
+      this.entry(key).timers.add(t);
+      onTimer(key, t);
     }
   }
 }

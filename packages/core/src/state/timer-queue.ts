@@ -40,6 +40,14 @@ export class TimerQueue<E> {
     }
   }
 
+  /** Every pending timer in firing order (for snapshots). */
+  entries(): [timestamp: number, entry: E][] {
+    const times = [...this.buckets.keys()].sort((a, b) => a - b);
+    const out: [number, E][] = [];
+    for (const t of times) for (const e of this.buckets.get(t)!) out.push([t, e]);
+    return out;
+  }
+
   clear(): void {
     this.heap.clear();
     this.buckets.clear();
