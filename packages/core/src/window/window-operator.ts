@@ -18,6 +18,17 @@ interface WindowState<K, A> {
   seq: number;
 }
 
+/**
+ * All keys' windows over one time range (tumbling and sliding windows): one timer closes them
+ * all, and a record costs one lookup in a small map of open ranges plus one by key.
+ */
+interface WindowRange<K, A> {
+  readonly start: number;
+  readonly end: number;
+  readonly byKey: Map<K, WindowState<K, A>>;
+  alive: boolean;
+}
+
 export interface WindowOperatorConfig<K, I, A, O> {
   readonly keySelector: (value: I) => K;
   readonly assigner: WindowAssigner;
@@ -37,11 +48,20 @@ export interface WindowOperatorConfig<K, I, A, O> {
  * - State is cleared when the watermark reaches `end − 1 + allowedLateness`.
  * - Session windows merge on arrival (touching windows merge); the merged window gets new timers
  *   and the old windows' timers are ignored when they come due.
+ * - Windows that fire at the same watermark fire in the order they were created.
+ *
+ * Fixed-size windows are stored by range (`WindowRange`), sessions by key (sorted, disjoint lists).
  */
 export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collector<O> {
-  private readonly windows = new Map<K, WindowState<K, A>[]>();
-  private readonly timers = new TimerQueue<WindowState<K, A>>();
+  /** Fixed-size windows: open ranges by start. */
+  private readonly ranges = new Map<number, WindowRange<K, A>>();
+  /** Fixed-size windows: how many open windows each key has (for `keysHeld`). */
+  private readonly windowsPerKey = new Map<K, number>();
+  /** Session windows: each key's sessions, sorted by start and disjoint. */
+  private readonly sessions = new Map<K, WindowState<K, A>[]>();
+  private readonly timers = new TimerQueue<WindowRange<K, A> | WindowState<K, A>>();
   private readonly starts: number[] = [];
+  private readonly merging: boolean;
   private watermark = Number.NEGATIVE_INFINITY;
   private openCount = 0;
   private seq = 0;
@@ -52,6 +72,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     private readonly config: WindowOperatorConfig<K, I, A, O>,
   ) {
     super(init);
+    this.merging = config.assigner.isMerging;
   }
 
   collect(value: O): void {
@@ -59,7 +80,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
   }
 
   processBatch(batch: Batch<I>): void {
-    const { keySelector, assigner } = this.config;
+    const keySelector = this.config.keySelector;
     for (let i = 0; i < batch.length; i++) {
       const el = batch[i]!;
       if (el.kind === 'record') {
@@ -77,7 +98,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         let accepted: boolean;
         try {
           key = keySelector(el.value);
-          accepted = assigner.isMerging ? this.addToSession(key, el.value, ts) : this.addToWindows(key, el.value, ts);
+          accepted = this.merging ? this.addToSession(key, el.value, ts) : this.addToRanges(key, el.value, ts);
         } catch (e) {
           this.userError(e, el, key);
           continue;
@@ -89,8 +110,12 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         this.out.emitStatus(el);
       }
     }
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
     this.metrics.openWindows = this.openCount;
-    this.metrics.keysHeld = this.windows.size;
+    this.metrics.keysHeld = this.merging ? this.sessions.size : this.windowsPerKey.size;
   }
 
   private late(value: I, ts: number): void {
@@ -103,34 +128,27 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     }
   }
 
-  private addToWindows(key: K, value: I, ts: number): boolean {
+  private addToRanges(key: K, value: I, ts: number): boolean {
     const { assigner, allowedLateness, aggregation } = this.config;
     const n = assigner.assign(ts, this.starts);
     const wm = this.watermark;
-    let list: WindowState<K, A>[] | undefined;
     let accepted = false;
     for (let i = 0; i < n; i++) {
       const start = this.starts[i]!;
       const end = start + assigner.size;
       if (end - 1 + allowedLateness <= wm) continue;
       accepted = true;
-      if (list === undefined) {
-        list = this.windows.get(key);
-        if (list === undefined) {
-          list = [];
-          this.windows.set(key, list);
-        }
+      let range = this.ranges.get(start);
+      if (range === undefined) {
+        range = { start, end, byKey: new Map(), alive: true };
+        this.ranges.set(start, range);
+        this.registerTimers(range);
       }
-      let ws: WindowState<K, A> | undefined;
-      for (let j = 0; j < list.length; j++) {
-        if (list[j]!.start === start) {
-          ws = list[j];
-          break;
-        }
-      }
+      let ws = range.byKey.get(key);
       if (ws === undefined) {
-        ws = this.createWindow(key, start, end, aggregation.create());
-        list.push(ws);
+        ws = this.newWindow(key, start, end, aggregation.create());
+        range.byKey.set(key, ws);
+        this.windowsPerKey.set(key, (this.windowsPerKey.get(key) ?? 0) + 1);
       }
       ws.acc = aggregation.add(value, ws.acc);
       if (end - 1 <= wm) this.fire(ws);
@@ -143,7 +161,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     const wm = this.watermark;
     let start = ts;
     let end = ts + assigner.size;
-    const list = this.windows.get(key) ?? [];
+    const list = this.sessions.get(key) ?? [];
     let lo = -1;
     let hi = -1;
     for (let j = 0; j < list.length; j++) {
@@ -158,11 +176,10 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     if (end - 1 + allowedLateness <= wm) return false;
     let ws: WindowState<K, A>;
     if (lo < 0) {
-      ws = this.createWindow(key, start, end, aggregation.create());
-      let at = 0;
-      while (at < list.length && list[at]!.start < start) at++;
-      list.splice(at, 0, ws);
-      if (list.length === 1) this.windows.set(key, list);
+      ws = this.newWindow(key, start, end, aggregation.create());
+      this.registerTimers(ws);
+      insertSorted(list, ws);
+      if (list.length === 1) this.sessions.set(key, list);
     } else if (lo === hi && list[lo]!.start === start && list[lo]!.end === end) {
       ws = list[lo]!;
     } else {
@@ -173,7 +190,8 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         list[j]!.alive = false;
       }
       this.openCount -= hi - lo + 1;
-      ws = this.createWindow(key, start, end, acc);
+      ws = this.newWindow(key, start, end, acc);
+      this.registerTimers(ws);
       list.splice(lo, hi - lo + 1, ws);
     }
     ws.acc = aggregation.add(value, ws.acc);
@@ -181,34 +199,39 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     return true;
   }
 
-  private createWindow(key: K, start: number, end: number, acc: A): WindowState<K, A> {
-    const ws: WindowState<K, A> = { key, start, end, acc, alive: true, seq: this.seq++ };
+  private newWindow(key: K, start: number, end: number, acc: A): WindowState<K, A> {
     this.openCount++;
-    this.registerTimers(ws);
-    return ws;
+    return { key, start, end, acc, alive: true, seq: this.seq++ };
   }
 
-  private registerTimers(ws: WindowState<K, A>): void {
-    const maxTs = ws.end - 1;
+  /** A fire timer at `end − 1` (unless already past) and a cleanup timer at `end − 1 + lateness`. */
+  private registerTimers(w: WindowRange<K, A> | WindowState<K, A>): void {
+    const maxTs = w.end - 1;
     const lateness = this.config.allowedLateness;
-    if (maxTs > this.watermark) this.timers.add(maxTs, ws);
-    if (lateness > 0 || maxTs <= this.watermark) this.timers.add(maxTs + lateness, ws);
+    if (maxTs > this.watermark) this.timers.add(maxTs, w);
+    if (lateness > 0 || maxTs <= this.watermark) this.timers.add(maxTs + lateness, w);
   }
 
   private advance(t: number): void {
     if (t <= this.watermark) return;
     this.watermark = t;
     this.timers.advanceTo(t, this.onTimer);
-    this.metrics.openWindows = this.openCount;
-    this.metrics.keysHeld = this.windows.size;
+    this.updateGauges();
     this.out.emitWatermark(t);
   }
 
-  private readonly onTimer = (timestamp: number, ws: WindowState<K, A>): void => {
-    if (!ws.alive) return;
-    const maxTs = ws.end - 1;
-    if (timestamp === maxTs) this.fire(ws);
-    if (timestamp === maxTs + this.config.allowedLateness) this.cleanup(ws);
+  private readonly onTimer = (timestamp: number, w: WindowRange<K, A> | WindowState<K, A>): void => {
+    if (!w.alive) return;
+    const maxTs = w.end - 1;
+    const isRange = 'byKey' in w;
+    if (timestamp === maxTs) {
+      if (isRange) for (const ws of w.byKey.values()) this.fire(ws);
+      else this.fire(w);
+    }
+    if (timestamp === maxTs + this.config.allowedLateness) {
+      if (isRange) this.closeRange(w);
+      else this.closeSession(w);
+    }
   };
 
   private fire(ws: WindowState<K, A>): void {
@@ -225,19 +248,31 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     }
   }
 
-  private cleanup(ws: WindowState<K, A>): void {
+  private closeRange(range: WindowRange<K, A>): void {
+    range.alive = false;
+    this.ranges.delete(range.start);
+    this.openCount -= range.byKey.size;
+    for (const key of range.byKey.keys()) {
+      const n = this.windowsPerKey.get(key)! - 1;
+      if (n === 0) this.windowsPerKey.delete(key);
+      else this.windowsPerKey.set(key, n);
+    }
+  }
+
+  private closeSession(ws: WindowState<K, A>): void {
     ws.alive = false;
     this.openCount--;
-    const list = this.windows.get(ws.key);
+    const list = this.sessions.get(ws.key);
     if (list === undefined) return;
     const at = list.indexOf(ws);
     if (at >= 0) list.splice(at, 1);
-    if (list.length === 0) this.windows.delete(ws.key);
+    if (list.length === 0) this.sessions.delete(ws.key);
   }
 
   override snapshot(): unknown {
     const all: WindowState<K, A>[] = [];
-    for (const list of this.windows.values()) all.push(...list);
+    for (const range of this.ranges.values()) all.push(...range.byKey.values());
+    for (const list of this.sessions.values()) all.push(...list);
     all.sort((a, b) => a.seq - b.seq);
     const save = this.config.aggregation.save;
     return {
@@ -249,20 +284,37 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
   override restore(state: unknown): void {
     const s = state as { watermark: unknown; windows: [K, number, number, unknown][] };
     this.watermark = decodeTime(s.watermark);
-    this.windows.clear();
+    this.ranges.clear();
+    this.windowsPerKey.clear();
+    this.sessions.clear();
     this.timers.clear();
     this.openCount = 0;
+    // Re-created in creation order, so timers queue (and windows fire) as in the original run.
     for (const [key, start, end, data] of s.windows) {
-      const ws = this.createWindow(key, start, end, this.config.aggregation.load(data));
-      const list = this.windows.get(key);
-      if (list === undefined) this.windows.set(key, [ws]);
-      else {
-        let at = 0;
-        while (at < list.length && list[at]!.start < start) at++;
-        list.splice(at, 0, ws);
+      const acc = this.config.aggregation.load(data);
+      if (this.merging) {
+        const ws = this.newWindow(key, start, end, acc);
+        this.registerTimers(ws);
+        const list = this.sessions.get(key);
+        if (list === undefined) this.sessions.set(key, [ws]);
+        else insertSorted(list, ws);
+      } else {
+        let range = this.ranges.get(start);
+        if (range === undefined) {
+          range = { start, end, byKey: new Map(), alive: true };
+          this.ranges.set(start, range);
+          this.registerTimers(range);
+        }
+        range.byKey.set(key, this.newWindow(key, start, end, acc));
+        this.windowsPerKey.set(key, (this.windowsPerKey.get(key) ?? 0) + 1);
       }
     }
-    this.metrics.openWindows = this.openCount;
-    this.metrics.keysHeld = this.windows.size;
+    this.updateGauges();
   }
+}
+
+function insertSorted<K, A>(list: WindowState<K, A>[], ws: WindowState<K, A>): void {
+  let at = 0;
+  while (at < list.length && list[at]!.start < ws.start) at++;
+  list.splice(at, 0, ws);
 }

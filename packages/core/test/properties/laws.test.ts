@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  type Collector,
   DataStream,
   EventTimeSessionWindows,
   execute,
@@ -38,7 +39,7 @@ function totals(arrival: readonly Reading[], assigner: WindowAssigner, options?:
           count: a.count + b.count,
         }),
       },
-      (key, ctx, [a], out) => out.collect({ key, start: ctx.window.start, end: ctx.window.end, ...a! }),
+      (key, ctx, [a], out: Collector<WindowTotal>) => out.collect({ key, start: ctx.window.start, end: ctx.window.end, ...a! }),
     );
 }
 

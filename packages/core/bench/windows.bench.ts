@@ -1,0 +1,215 @@
+/**
+ * `pnpm bench`: keyed tumbling 1-hour windows summing 5-minute readings of 10,000 meters, delivered
+ * up to 10 minutes out of order. Three implementations of the same job, each in its own child
+ * process so peak RSS is its own: eventide, a hand-written loop (the limit), and the plain-RxJS
+ * program a user would write today (groupBy + per-group state). All three must agree on the result.
+ *
+ * Usage: pnpm bench [-- --records 5000000] [--variant eventide|loop|rxjs] (child mode)
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { concat, defer, from, groupBy, lastValueFrom, mergeMap, reduce } from 'rxjs';
+import { DataStream, type Source, TumblingEventTimeWindows, WatermarkStrategy } from '../src/index';
+
+const KEYS = 10_000;
+const INTERVAL = 5 * 60_000;
+const HOUR = 3_600_000;
+const BOUND = 10 * 60_000;
+const BASE = Date.UTC(2026, 0, 1);
+
+interface Reading {
+  meter: number;
+  ts: number;
+  kWh: number;
+}
+
+/**
+ * Arrival order: slot by slot, every meter; meter k's reading arrives (k mod 3) slots late, so
+ * deliveries are up to 10 minutes out of order across meters.
+ */
+function* readings(records: number): Generator<Reading[]> {
+  const slots = Math.ceil(records / KEYS);
+  let emitted = 0;
+  for (let s = 0; s < slots + 2 && emitted < records; s++) {
+    const batch: Reading[] = [];
+    for (let k = 0; k < KEYS && emitted < records; k++) {
+      const i = s - (k % 3);
+      if (i < 0 || i >= slots) continue;
+      batch.push({ meter: k, ts: BASE + i * INTERVAL, kWh: ((k * 7919 + i * 104729) % 1000) / 10_000 });
+      emitted++;
+    }
+    yield batch;
+  }
+}
+
+interface Result {
+  windows: number;
+  checksum: number;
+}
+
+async function runEventide(records: number): Promise<Result> {
+  const source: Source<Reading> = {
+    open() {
+      const it = readings(records);
+      return { read: () => it.next().value ?? null };
+    },
+  };
+  let windows = 0;
+  let checksum = 0;
+  const totals = DataStream.from(source)
+    .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.ts))
+    .keyBy((r) => r.meter)
+    .window(TumblingEventTimeWindows.of(HOUR))
+    .reduce((a, b) => ({ meter: a.meter, ts: a.ts, kWh: a.kWh + b.kWh }));
+  await new Promise<void>((resolve, reject) =>
+    totals.toObservable().subscribe({
+      next: (t) => {
+        windows++;
+        checksum += t.kWh;
+      },
+      error: reject,
+      complete: resolve,
+    }),
+  );
+  return { windows, checksum };
+}
+
+/** The limit: the same event-time semantics written by hand for this one job. */
+function runLoop(records: number): Result {
+  const open = new Map<number, Map<number, Reading>>(); // window start → meter → running sum
+  let maxTs = Number.NEGATIVE_INFINITY;
+  let watermark = Number.NEGATIVE_INFINITY;
+  let windows = 0;
+  let checksum = 0;
+  const fire = (upTo: number) => {
+    for (const start of [...open.keys()].sort((a, b) => a - b)) {
+      if (start + HOUR - 1 > upTo) break;
+      for (const r of open.get(start)!.values()) {
+        windows++;
+        checksum += r.kWh;
+      }
+      open.delete(start);
+    }
+  };
+  for (const batch of readings(records)) {
+    for (const r of batch) {
+      const start = r.ts - (((r.ts % HOUR) + HOUR) % HOUR);
+      if (start + HOUR - 1 <= watermark) continue; // late
+      let w = open.get(start);
+      if (w === undefined) open.set(start, (w = new Map()));
+      const acc = w.get(r.meter);
+      w.set(r.meter, acc === undefined ? r : { meter: r.meter, ts: acc.ts, kWh: acc.kWh + r.kWh });
+      if (r.ts > maxTs) {
+        maxTs = r.ts;
+        const wm = maxTs - BOUND - 1;
+        if (wm > watermark) {
+          watermark = wm;
+          fire(watermark);
+        }
+      }
+    }
+  }
+  fire(Number.POSITIVE_INFINITY);
+  return { windows, checksum };
+}
+
+/** What an RxJS user writes today: group by meter, keep per-group windows, close them on the group's own progress. */
+async function runRxjs(records: number): Promise<Result> {
+  const closed$ = from(readings(records)).pipe(
+    mergeMap((batch) => batch),
+    groupBy((r) => r.meter),
+    mergeMap((group$) => {
+      const open = new Map<number, number>();
+      let maxTs = Number.NEGATIVE_INFINITY;
+      const step = (r: Reading): number[] => {
+        const start = r.ts - (((r.ts % HOUR) + HOUR) % HOUR);
+        open.set(start, (open.get(start) ?? 0) + r.kWh);
+        maxTs = Math.max(maxTs, r.ts);
+        const ready: number[] = [];
+        for (const [s, sum] of open) {
+          if (s + HOUR - 1 <= maxTs - BOUND - 1) {
+            ready.push(sum);
+            open.delete(s);
+          }
+        }
+        return ready;
+      };
+      return concat(
+        group$.pipe(mergeMap(step)),
+        defer(() => from([...open.values()])),
+      );
+    }),
+    reduce((acc, sum) => ({ windows: acc.windows + 1, checksum: acc.checksum + sum }), { windows: 0, checksum: 0 }),
+  );
+  return lastValueFrom(closed$);
+}
+
+interface Measurement {
+  variant: string;
+  records: number;
+  seconds: number;
+  recordsPerSecond: number;
+  peakRssMiB: number;
+  result: Result;
+}
+
+async function child(variant: string, records: number): Promise<void> {
+  const started = performance.now();
+  const result =
+    variant === 'eventide' ? await runEventide(records) : variant === 'loop' ? runLoop(records) : await runRxjs(records);
+  const seconds = (performance.now() - started) / 1000;
+  const m: Measurement = {
+    variant,
+    records,
+    seconds,
+    recordsPerSecond: records / seconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    result,
+  };
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+function measure(variant: string, records: number): Measurement {
+  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--records', String(records)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { records: { type: 'string', default: '5000000' }, variant: { type: 'string' } },
+  });
+  const records = Number(values.records);
+  if (!Number.isInteger(records) || records <= 0) throw new Error(`--records must be a positive integer, got ${values.records}`);
+  if (values.variant) return child(values.variant, records);
+
+  console.log(`keyed tumbling 1 h windows, ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`);
+  console.log('variant     records      seconds   records/s      peak RSS   ratio to loop');
+  const rows: Measurement[] = [];
+  for (const n of [records, records * 2]) {
+    const loop = measure('loop', n);
+    for (const m of [loop, measure('eventide', n), measure('rxjs', n)]) {
+      rows.push(m);
+      console.log(
+        `${m.variant.padEnd(10)} ${fmt(m.records).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.recordsPerSecond).padStart(12)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)}   ${(m.recordsPerSecond / loop.recordsPerSecond).toFixed(2)}×`,
+      );
+      if (m.result.windows !== loop.result.windows || Math.abs(m.result.checksum - loop.result.checksum) > 1e-6 * Math.abs(loop.result.checksum)) {
+        throw new Error(`${m.variant} disagrees with the loop: ${JSON.stringify(m.result)} vs ${JSON.stringify(loop.result)}`);
+      }
+    }
+  }
+  const ev = rows.filter((r) => r.variant === 'eventide');
+  console.log(
+    `eventide peak RSS ${ev[0]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[0]!.records)} records, ${ev[1]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[1]!.records)} (×${(ev[1]!.peakRssMiB / ev[0]!.peakRssMiB).toFixed(2)} for ×2 records)`,
+  );
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
