@@ -2,6 +2,10 @@ import fc from 'fast-check';
 
 // One fixed seed in CI so a red run can be replayed; locally a fresh seed each run widens the search.
 // fast-check prints the seed and the shrunk counterexample of any failing property.
-const seed = process.env.FC_SEED ? Number(process.env.FC_SEED) : process.env.CI ? 20261128 : Date.now() % 2 ** 31;
+const seed = process.env.FC_SEED
+  ? Number(process.env.FC_SEED)
+  : process.env.CI
+    ? 20261128
+    : Date.now() % 2 ** 31;
 fc.configureGlobal({ seed, numRuns: process.env.CI ? 200 : 100, verbose: 1 });
 if (process.env.FC_PRINT_SEED) console.log(`fast-check seed ${seed}`);

@@ -58,7 +58,9 @@ async function runEventide(records: number): Promise<Result> {
   let windows = 0;
   let checksum = 0;
   const totals = DataStream.from(source)
-    .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.ts))
+    .assignTimestampsAndWatermarks(
+      WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.ts),
+    )
     .keyBy((r) => r.meter)
     .window(TumblingEventTimeWindows.of(HOUR))
     .reduce((a, b) => ({ meter: a.meter, ts: a.ts, kWh: a.kWh + b.kWh }));
@@ -140,7 +142,10 @@ async function runRxjs(records: number): Promise<Result> {
         defer(() => from([...open.values()])),
       );
     }),
-    reduce((acc, sum) => ({ windows: acc.windows + 1, checksum: acc.checksum + sum }), { windows: 0, checksum: 0 }),
+    reduce((acc, sum) => ({ windows: acc.windows + 1, checksum: acc.checksum + sum }), {
+      windows: 0,
+      checksum: 0,
+    }),
   );
   return lastValueFrom(closed$);
 }
@@ -157,7 +162,11 @@ interface Measurement {
 async function child(variant: string, records: number): Promise<void> {
   const started = performance.now();
   const result =
-    variant === 'eventide' ? await runEventide(records) : variant === 'loop' ? runLoop(records) : await runRxjs(records);
+    variant === 'eventide'
+      ? await runEventide(records)
+      : variant === 'loop'
+        ? runLoop(records)
+        : await runRxjs(records);
   const seconds = (performance.now() - started) / 1000;
   const m: Measurement = {
     variant,
@@ -171,10 +180,14 @@ async function child(variant: string, records: number): Promise<void> {
 }
 
 function measure(variant: string, records: number): Measurement {
-  const out = execFileSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--records', String(records)], {
-    encoding: 'utf8',
-    maxBuffer: 1 << 20,
-  });
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--records', String(records)],
+    {
+      encoding: 'utf8',
+      maxBuffer: 1 << 20,
+    },
+  );
   return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
 }
 
@@ -185,10 +198,13 @@ async function main(): Promise<void> {
     options: { records: { type: 'string', default: '5000000' }, variant: { type: 'string' } },
   });
   const records = Number(values.records);
-  if (!Number.isInteger(records) || records <= 0) throw new Error(`--records must be a positive integer, got ${values.records}`);
+  if (!Number.isInteger(records) || records <= 0)
+    throw new Error(`--records must be a positive integer, got ${values.records}`);
   if (values.variant) return child(values.variant, records);
 
-  console.log(`keyed tumbling 1 h windows, ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`);
+  console.log(
+    `keyed tumbling 1 h windows, ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`,
+  );
   console.log('variant     records      seconds   records/s      peak RSS   ratio to loop');
   const rows: Measurement[] = [];
   for (const n of [records, records * 2]) {
@@ -198,8 +214,13 @@ async function main(): Promise<void> {
       console.log(
         `${m.variant.padEnd(10)} ${fmt(m.records).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.recordsPerSecond).padStart(12)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)}   ${(m.recordsPerSecond / loop.recordsPerSecond).toFixed(2)}×`,
       );
-      if (m.result.windows !== loop.result.windows || Math.abs(m.result.checksum - loop.result.checksum) > 1e-6 * Math.abs(loop.result.checksum)) {
-        throw new Error(`${m.variant} disagrees with the loop: ${JSON.stringify(m.result)} vs ${JSON.stringify(loop.result)}`);
+      if (
+        m.result.windows !== loop.result.windows ||
+        Math.abs(m.result.checksum - loop.result.checksum) > 1e-6 * Math.abs(loop.result.checksum)
+      ) {
+        throw new Error(
+          `${m.variant} disagrees with the loop: ${JSON.stringify(m.result)} vs ${JSON.stringify(loop.result)}`,
+        );
       }
     }
   }

@@ -1,5 +1,54 @@
 // @eventide/core: an event-time stream-processing engine on RxJS.
 
+// Streams
+export {
+  AllWindowedStream,
+  DataStream,
+  KeyedStream,
+  type ProcessAllWindowFunction,
+  type StreamInput,
+  WindowedStream,
+} from './api/data-stream';
+// Running pipelines
+export {
+  type ConnectOptions,
+  connect,
+  type ExecutionResult,
+  execute,
+  type HasNode,
+  Job,
+  type PipelineSnapshot,
+} from './api/job';
+export type { Source, SourceOptions, SourceReader } from './api/sources';
+export { IllegalArgumentError, OperatorError } from './errors';
+export type { OperatorMetrics } from './metrics';
+// Keyed state and timers
+export type {
+  Collector,
+  KeyedProcessContext,
+  KeyedProcessFunction,
+  TimerService,
+} from './operators/keyed-process';
+export type { Validator } from './operators/stateless';
+// Side outputs
+export { INVALID, OutputTag } from './output-tag';
+export {
+  type ListState,
+  ListStateDescriptor,
+  type MapState,
+  MapStateDescriptor,
+  type ValueState,
+  ValueStateDescriptor,
+} from './state/keyed-state';
+export { type InputTime, mergeWatermarks } from './time/watermark-merge';
+// Time
+export {
+  type IdlenessConfig,
+  type TimestampAssigner,
+  type WatermarkGenerator,
+  type WatermarkOutput,
+  WatermarkStrategy,
+} from './time/watermark-strategy';
 // Element model and shared contracts
 export type {
   Batch,
@@ -12,61 +61,7 @@ export type {
   Watermark,
   WatermarkStatus,
 } from './types';
-export { IllegalArgumentError, OperatorError } from './errors';
-
-// Streams
-export {
-  AllWindowedStream,
-  DataStream,
-  KeyedStream,
-  type ProcessAllWindowFunction,
-  type StreamInput,
-  WindowedStream,
-} from './api/data-stream';
-export type { Source, SourceOptions, SourceReader } from './api/sources';
-export type { Validator } from './operators/stateless';
-
-// Running pipelines
-export {
-  type ConnectOptions,
-  connect,
-  type ExecutionResult,
-  execute,
-  type HasNode,
-  Job,
-  type PipelineSnapshot,
-} from './api/job';
-export type { OperatorMetrics } from './metrics';
-
-// Time
-export {
-  type IdlenessConfig,
-  type TimestampAssigner,
-  type WatermarkGenerator,
-  type WatermarkOutput,
-  WatermarkStrategy,
-} from './time/watermark-strategy';
-export { type InputTime, mergeWatermarks } from './time/watermark-merge';
-
-// Side outputs
-export { INVALID, OutputTag } from './output-tag';
-
-// Keyed state and timers
-export type {
-  Collector,
-  KeyedProcessContext,
-  KeyedProcessFunction,
-  TimerService,
-} from './operators/keyed-process';
-export {
-  type ListState,
-  ListStateDescriptor,
-  type MapState,
-  MapStateDescriptor,
-  type ValueState,
-  ValueStateDescriptor,
-} from './state/keyed-state';
-
+export type { AggregateFunction, ProcessWindowFunction, WindowContext } from './window/aggregation';
 // Windows
 export {
   EventTimeSessionWindows,
@@ -74,5 +69,4 @@ export {
   TumblingEventTimeWindows,
   type WindowAssigner,
 } from './window/assigners';
-export type { AggregateFunction, ProcessWindowFunction, WindowContext } from './window/aggregation';
 export { type TimeWindow, windowStart } from './window/time-window';

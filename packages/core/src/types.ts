@@ -41,7 +41,9 @@ export interface Clock {
 }
 
 /** One item of an explicit timeline (see `DataStream.fromTimeline`). */
-export type TimelineItem<T> = { readonly value: T; readonly timestamp?: number } | { readonly watermark: number };
+export type TimelineItem<T> =
+  | { readonly value: T; readonly timestamp?: number }
+  | { readonly watermark: number };
 
 /** A record rejected by an operator: the reason, the record and where it happened. */
 export interface InvalidRecord<T = unknown> {

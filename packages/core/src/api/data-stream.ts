@@ -1,18 +1,29 @@
 import { isObservable, Observable } from 'rxjs';
 import { IllegalArgumentError } from '../errors';
 import type { Operator, OperatorInit } from '../internal/operator';
+import type { Collector } from '../operators/keyed-process';
 import { type KeyedProcessFunction, KeyedProcessOperator } from '../operators/keyed-process';
-import { FilterOperator, FlatMapOperator, MapOperator, ValidateOperator, type Validator } from '../operators/stateless';
+import {
+  FilterOperator,
+  FlatMapOperator,
+  MapOperator,
+  ValidateOperator,
+  type Validator,
+} from '../operators/stateless';
 import { TimestampsOperator } from '../operators/timestamps';
 import { UnionOperator } from '../operators/union';
 import type { OutputTag } from '../output-tag';
 import type { WatermarkStrategy } from '../time/watermark-strategy';
 import type { ErrorPolicy, TimelineItem } from '../types';
-import type { AggregateFunction, ProcessWindowFunction, WindowAggregation, WindowContext } from '../window/aggregation';
+import type {
+  AggregateFunction,
+  ProcessWindowFunction,
+  WindowAggregation,
+  WindowContext,
+} from '../window/aggregation';
 import { aggregateAggregation, processAggregation, reduceAggregation } from '../window/aggregation';
 import type { WindowAssigner } from '../window/assigners';
 import { WindowOperator } from '../window/window-operator';
-import type { Collector } from '../operators/keyed-process';
 import { connect, execute } from './job';
 import { operatorNode, type StreamNode } from './node';
 import {
@@ -95,24 +106,24 @@ export class DataStream<T> {
    * Records whose timestamp is not a finite number go to the `INVALID` side output.
    */
   assignTimestampsAndWatermarks(strategy: WatermarkStrategy<T>): DataStream<T> {
-    return this.then('timestamps', (init) => new TimestampsOperator<T>(init, strategy));
+    return this.chain('timestamps', (init) => new TimestampsOperator<T>(init, strategy));
   }
 
   /** One output per record, with the record's timestamp; watermarks pass unchanged. */
   map<O>(fn: (value: T) => O): DataStream<O> {
-    return this.then('map', (init) => new MapOperator(init, fn));
+    return this.chain('map', (init) => new MapOperator(init, fn));
   }
 
   /** Keeps the records `predicate` accepts; a type guard narrows the stream's type. */
   filter<S extends T>(predicate: (value: T) => value is S): DataStream<S>;
   filter(predicate: (value: T) => boolean): DataStream<T>;
   filter(predicate: (value: T) => boolean): DataStream<T> {
-    return this.then('filter', (init) => new FilterOperator(init, predicate));
+    return this.chain('filter', (init) => new FilterOperator(init, predicate));
   }
 
   /** Zero or more outputs per record, each with the record's timestamp. */
   flatMap<O>(fn: (value: T) => Iterable<O>): DataStream<O> {
-    return this.then('flatMap', (init) => new FlatMapOperator(init, fn));
+    return this.chain('flatMap', (init) => new FlatMapOperator(init, fn));
   }
 
   /**
@@ -123,7 +134,10 @@ export class DataStream<T> {
   validate<S extends T>(guard: (value: T) => value is S): DataStream<S>;
   validate<S extends T = T>(validator: Validator<T>): DataStream<S>;
   validate<S extends T>(validator: Validator<T>): DataStream<S> {
-    return this.then('validate', (init) => new ValidateOperator(init, validator)) as unknown as DataStream<S>;
+    return this.chain(
+      'validate',
+      (init) => new ValidateOperator(init, validator),
+    ) as unknown as DataStream<S>;
   }
 
   /** Merges streams of the same type; the watermark is the minimum over the inputs that are not idle. */
@@ -139,12 +153,21 @@ export class DataStream<T> {
 
   /** Windows over the whole stream (one global key). */
   windowAll(assigner: WindowAssigner): AllWindowedStream<T> {
-    return new AllWindowedStream(new WindowedStream<undefined, T>(this.node, () => undefined, assigner, 0, undefined));
+    return new AllWindowedStream(
+      new WindowedStream<undefined, T>(this.node, () => undefined, assigner, 0, undefined),
+    );
   }
 
   /** The records the producing operator sent to `tag` (late data, invalid records, …). */
   getSideOutput<X>(tag: OutputTag<X>): DataStream<X> {
-    return new DataStream<X>({ type: 'side', kind: 'side', name: undefined, errorPolicy: 'fail', parent: this.node, tag });
+    return new DataStream<X>({
+      type: 'side',
+      kind: 'side',
+      name: undefined,
+      errorPolicy: 'fail',
+      parent: this.node,
+      tag,
+    });
   }
 
   /** A cold Observable of the values: each subscription runs the pipeline once. */
@@ -176,7 +199,7 @@ export class DataStream<T> {
   }
 
   /** @internal */
-  protected then<O>(kind: string, create: (init: OperatorInit) => Operator<T, O>): DataStream<O> {
+  protected chain<O>(kind: string, create: (init: OperatorInit) => Operator<T, O>): DataStream<O> {
     return new DataStream(operatorNode(kind, [this.node], create));
   }
 }
@@ -201,7 +224,7 @@ export class KeyedStream<K, T> extends DataStream<T> {
    */
   process<O>(fn: KeyedProcessFunction<K, T, O>): DataStream<O> {
     const keySelector = this.keySelector;
-    return this.then('process', (init) => new KeyedProcessOperator<K, T, O>(init, keySelector, fn));
+    return this.chain('process', (init) => new KeyedProcessOperator<K, T, O>(init, keySelector, fn));
   }
 
   /** Groups each key's records into event-time windows. */
@@ -249,11 +272,22 @@ export class WindowedStream<K, T> {
 
   /** Incremental aggregation with an accumulator per window; the result goes to `windowFn` if given. */
   aggregate<ACC, R>(fn: AggregateFunction<T, ACC, R>): DataStream<R>;
-  aggregate<ACC, R, O>(fn: AggregateFunction<T, ACC, R>, windowFn: ProcessWindowFunction<K, R, O>): DataStream<O>;
-  aggregate<ACC, R, O>(fn: AggregateFunction<T, ACC, R>, windowFn?: ProcessWindowFunction<K, R, O>): DataStream<any> {
+  aggregate<ACC, R, O>(
+    fn: AggregateFunction<T, ACC, R>,
+    windowFn: ProcessWindowFunction<K, R, O>,
+  ): DataStream<O>;
+  aggregate<ACC, R, O>(
+    fn: AggregateFunction<T, ACC, R>,
+    windowFn?: ProcessWindowFunction<K, R, O>,
+  ): DataStream<any> {
     return this.build(
       'window',
-      aggregateAggregation<K, T, ACC, R, O>('WindowedStream.aggregate', fn, this.assigner.isMerging, windowFn),
+      aggregateAggregation<K, T, ACC, R, O>(
+        'WindowedStream.aggregate',
+        fn,
+        this.assigner.isMerging,
+        windowFn,
+      ),
     );
   }
 
@@ -301,8 +335,14 @@ export class AllWindowedStream<T> {
   }
 
   aggregate<ACC, R>(fn: AggregateFunction<T, ACC, R>): DataStream<R>;
-  aggregate<ACC, R, O>(fn: AggregateFunction<T, ACC, R>, windowFn: ProcessAllWindowFunction<R, O>): DataStream<O>;
-  aggregate<ACC, R, O>(fn: AggregateFunction<T, ACC, R>, windowFn?: ProcessAllWindowFunction<R, O>): DataStream<any> {
+  aggregate<ACC, R, O>(
+    fn: AggregateFunction<T, ACC, R>,
+    windowFn: ProcessAllWindowFunction<R, O>,
+  ): DataStream<O>;
+  aggregate<ACC, R, O>(
+    fn: AggregateFunction<T, ACC, R>,
+    windowFn?: ProcessAllWindowFunction<R, O>,
+  ): DataStream<any> {
     return windowFn ? this.windowed.aggregate(fn, dropKey(windowFn)) : this.windowed.aggregate(fn);
   }
 

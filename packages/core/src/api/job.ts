@@ -169,7 +169,9 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     const inputs = node.type === 'operator' ? node.inputs.map((n) => this.channel(n)) : [];
     const name = node.name ?? `${node.kind}-${this.built.size + 1}`;
     if (this.byName.has(name)) {
-      throw new IllegalArgumentError(`connect: two operators are named "${name}"; operator names must be unique`);
+      throw new IllegalArgumentError(
+        `connect: two operators are named "${name}"; operator names must be unique`,
+      );
     }
     const metrics = newMetrics(name, node.kind);
     const main = new Subject<Batch<unknown>>();
@@ -188,8 +190,12 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       // A source has no side outputs of its own; close any requested with the main output.
       this.wiring.add(
         main.subscribe({
-          error: (err) => b.sides.forEach((s) => s.error(err)),
-          complete: () => b.sides.forEach((s) => s.complete()),
+          error: (err) => {
+            for (const s of b.sides.values()) s.error(err);
+          },
+          complete: () => {
+            for (const s of b.sides.values()) s.complete();
+          },
         }),
       );
     } else if (operator) {
@@ -205,12 +211,9 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       if (ended) return;
       ended = true;
       op.close();
-      if (err === undefined) {
-        b.main.complete();
-        b.sides.forEach((s) => s.complete());
-      } else {
-        b.main.error(err);
-        b.sides.forEach((s) => s.error(err));
+      for (const channel of [b.main, ...b.sides.values()]) {
+        if (err === undefined) channel.complete();
+        else channel.error(err);
       }
     };
     inputs.forEach((input, index) => {
@@ -269,7 +272,10 @@ function timeline<T>(channel: Observable<Batch<T>>): Observable<TimelineItem<T>>
 }
 
 /** Builds a job over named output streams (see `Job`). Nothing runs until `start()`. */
-export function connect<S extends Record<string, HasNode<unknown>>>(streams: S, options?: ConnectOptions): Job<S> {
+export function connect<S extends Record<string, HasNode<unknown>>>(
+  streams: S,
+  options?: ConnectOptions,
+): Job<S> {
   return new Job(streams, options);
 }
 
@@ -296,7 +302,10 @@ export async function execute<S extends Record<string, HasNode<unknown>>>(
     const sink: unknown[] = [];
     outputs[key] = sink;
     // Errors reach the caller through `done`.
-    (job.outputs as Record<string, Observable<unknown>>)[key]!.subscribe({ next: (v) => sink.push(v), error: () => {} });
+    (job.outputs as Record<string, Observable<unknown>>)[key]!.subscribe({
+      next: (v) => sink.push(v),
+      error: () => {},
+    });
   }
   job.start();
   await job.done;

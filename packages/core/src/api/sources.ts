@@ -38,7 +38,9 @@ export interface SourceOptions {
 const END: StreamElement<never> = Object.freeze({ kind: 'watermark', timestamp: Number.POSITIVE_INFINITY });
 
 export function isSource<T>(x: unknown): x is Source<T> {
-  return typeof x === 'object' && x !== null && typeof (x as Source<T>).open === 'function' && !isObservable(x);
+  return (
+    typeof x === 'object' && x !== null && typeof (x as Source<T>).open === 'function' && !isObservable(x)
+  );
 }
 
 function batchSizeOf(options: SourceOptions | undefined): number {
@@ -49,13 +51,17 @@ function batchSizeOf(options: SourceOptions | undefined): number {
   return n;
 }
 
-function sourceNode<T>(kind: string, open: (metrics: OperatorMetrics) => Observable<Batch<T>>): SourceNode<T> {
+function sourceNode<T>(
+  kind: string,
+  open: (metrics: OperatorMetrics) => Observable<Batch<T>>,
+): SourceNode<T> {
   return { type: 'source', kind, name: undefined, errorPolicy: 'fail', open };
 }
 
 function recordsOf<T>(values: readonly T[], metrics: OperatorMetrics): StreamElement<T>[] {
   const out = new Array<StreamElement<T>>(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = { kind: 'record', value: values[i]!, timestamp: Number.NaN };
+  for (let i = 0; i < values.length; i++)
+    out[i] = { kind: 'record', value: values[i]!, timestamp: Number.NaN };
   metrics.recordsOut += values.length;
   return out;
 }

@@ -57,7 +57,10 @@ export interface KeyedProcessFunction<K, I, O> {
  * Runs a `KeyedProcessFunction`. One `KeyedStore` holds every key's state and one `TimerQueue`
  * every key's timers; a watermark fires due timers in timestamp order before it is forwarded.
  */
-export class KeyedProcessOperator<K, I, O> extends Operator<I, O> implements KeyedProcessContext<K>, Collector<O> {
+export class KeyedProcessOperator<K, I, O>
+  extends Operator<I, O>
+  implements KeyedProcessContext<K>, Collector<O>
+{
   private readonly store = new KeyedStore<K>();
   private readonly timers = new TimerQueue<K>();
   private watermark = Number.NEGATIVE_INFINITY;

@@ -1,7 +1,12 @@
 import type { SchedulerAction } from 'rxjs';
 import { decodeTime, encodeTime } from '../internal/codec';
 import { Operator, type OperatorInit } from '../internal/operator';
-import type { TimestampAssigner, WatermarkGenerator, WatermarkOutput, WatermarkStrategy } from '../time/watermark-strategy';
+import type {
+  TimestampAssigner,
+  WatermarkGenerator,
+  WatermarkOutput,
+  WatermarkStrategy,
+} from '../time/watermark-strategy';
 import { ACTIVE, type Batch, IDLE } from '../types';
 
 /**

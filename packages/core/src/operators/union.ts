@@ -1,6 +1,6 @@
 import { decodeTime, encodeTime } from '../internal/codec';
 import { Operator, type OperatorInit } from '../internal/operator';
-import { mergeWatermarks, type InputTime } from '../time/watermark-merge';
+import { type InputTime, mergeWatermarks } from '../time/watermark-merge';
 import { ACTIVE, type Batch, IDLE } from '../types';
 
 /**
@@ -15,7 +15,10 @@ export class UnionOperator<T> extends Operator<T, T> {
 
   constructor(init: OperatorInit, inputCount: number) {
     super(init);
-    this.inputs = Array.from({ length: inputCount }, () => ({ watermark: Number.NEGATIVE_INFINITY, idle: false }));
+    this.inputs = Array.from({ length: inputCount }, () => ({
+      watermark: Number.NEGATIVE_INFINITY,
+      idle: false,
+    }));
   }
 
   processBatch(batch: Batch<T>, input: number): void {

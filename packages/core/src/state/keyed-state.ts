@@ -116,7 +116,9 @@ export class KeyedStore<K> {
   private declare(name: string, kind: 'value' | 'list' | 'map'): void {
     const known = this.kinds.get(name);
     if (known !== undefined && known !== kind) {
-      throw new IllegalArgumentError(`keyed state: "${name}" is already a ${known} state, cannot use it as a ${kind} state`);
+      throw new IllegalArgumentError(
+        `keyed state: "${name}" is already a ${known} state, cannot use it as a ${kind} state`,
+      );
     }
     this.kinds.set(name, kind);
   }
@@ -210,7 +212,15 @@ export class KeyedStore<K> {
       const states: [string, 'value' | 'list' | 'map', unknown][] = [];
       for (const [name, data] of e.states) {
         const kind = this.kinds.get(name)!;
-        states.push([name, kind, kind === 'map' ? [...(data as Map<unknown, unknown>)] : kind === 'list' ? [...(data as unknown[])] : data]);
+        states.push([
+          name,
+          kind,
+          kind === 'map'
+            ? [...(data as Map<unknown, unknown>)]
+            : kind === 'list'
+              ? [...(data as unknown[])]
+              : data,
+        ]);
       }
       keys.push([key, states]);
     }
@@ -233,7 +243,14 @@ export class KeyedStore<K> {
       const e = this.entry(key as K);
       for (const [name, kind, data] of states) {
         this.kinds.set(name, kind);
-        e.states.set(name, kind === 'map' ? new Map(data as [unknown, unknown][]) : kind === 'list' ? [...(data as unknown[])] : data);
+        e.states.set(
+          name,
+          kind === 'map'
+            ? new Map(data as [unknown, unknown][])
+            : kind === 'list'
+              ? [...(data as unknown[])]
+              : data,
+        );
       }
     }
     for (const [i, t] of snapshot.timers) {

@@ -18,5 +18,7 @@ export function mergeWatermarks(inputs: readonly InputTime[]): { watermark: numb
     active++;
     if (input.watermark < min) min = input.watermark;
   }
-  return active === 0 ? { watermark: Number.NEGATIVE_INFINITY, allIdle: true } : { watermark: min, allIdle: false };
+  return active === 0
+    ? { watermark: Number.NEGATIVE_INFINITY, allIdle: true }
+    : { watermark: min, allIdle: false };
 }

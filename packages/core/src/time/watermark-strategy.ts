@@ -55,7 +55,11 @@ export class WatermarkStrategy<T> {
         `WatermarkStrategy.forBoundedOutOfOrderness: maxOutOfOrdernessMs must be a finite number ≥ 0, got ${maxOutOfOrdernessMs}`,
       );
     }
-    return new WatermarkStrategy(() => new BoundedOutOfOrderness<T>(maxOutOfOrdernessMs), undefined, undefined);
+    return new WatermarkStrategy(
+      () => new BoundedOutOfOrderness<T>(maxOutOfOrdernessMs),
+      undefined,
+      undefined,
+    );
   }
 
   /** Timestamps never decrease: watermark = highest timestamp seen − 1. */
@@ -86,7 +90,9 @@ export class WatermarkStrategy<T> {
    */
   withIdleness(timeoutMs: number, scheduler: SchedulerLike = asyncScheduler): WatermarkStrategy<T> {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
-      throw new IllegalArgumentError(`WatermarkStrategy.withIdleness: timeoutMs must be a finite number > 0, got ${timeoutMs}`);
+      throw new IllegalArgumentError(
+        `WatermarkStrategy.withIdleness: timeoutMs must be a finite number > 0, got ${timeoutMs}`,
+      );
     }
     return new WatermarkStrategy(this.createGenerator, this.timestampAssigner, { timeoutMs, scheduler });
   }

@@ -85,7 +85,9 @@ export function aggregateAggregation<K, I, ACC, R, O>(
   windowFn?: ProcessWindowFunction<K, R, O>,
 ): WindowAggregation<K, I, ACC, O> {
   if (merging && typeof fn.merge !== 'function') {
-    throw new IllegalArgumentError(`${api}: session windows merge accumulators, so the AggregateFunction needs merge()`);
+    throw new IllegalArgumentError(
+      `${api}: session windows merge accumulators, so the AggregateFunction needs merge()`,
+    );
   }
   return {
     create: () => fn.createAccumulator(),
@@ -101,7 +103,9 @@ export function aggregateAggregation<K, I, ACC, R, O>(
   };
 }
 
-export function processAggregation<K, I, O>(fn: ProcessWindowFunction<K, I, O>): WindowAggregation<K, I, I[], O> {
+export function processAggregation<K, I, O>(
+  fn: ProcessWindowFunction<K, I, O>,
+): WindowAggregation<K, I, I[], O> {
   return {
     create: () => [],
     add: (v, acc) => {

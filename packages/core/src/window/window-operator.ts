@@ -98,7 +98,9 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         let accepted: boolean;
         try {
           key = keySelector(el.value);
-          accepted = this.merging ? this.addToSession(key, el.value, ts) : this.addToRanges(key, el.value, ts);
+          accepted = this.merging
+            ? this.addToSession(key, el.value, ts)
+            : this.addToRanges(key, el.value, ts);
         } catch (e) {
           this.userError(e, el, key);
           continue;

@@ -33,7 +33,13 @@ describe('side outputs observed together', () => {
           { key: 'a', t: Number.NaN, v: 4 }, // invalid timestamp
         ];
         let done = false;
-        return { read: () => (done ? null : ((done = true), rows)) };
+        return {
+          read: () => {
+            if (done) return null;
+            done = true;
+            return rows;
+          },
+        };
       },
     };
     const late = new OutputTag<Reading>('late');
@@ -51,7 +57,12 @@ describe('side outputs observed together', () => {
     job.start();
     await job.done;
     expect(opened).toBe(1);
-    expect(seen).toEqual(['late 50', 'invalid timestamp is not a finite number: NaN', 'sum 100:1', 'sum 200:2']);
+    expect(seen).toEqual([
+      'late 50',
+      'invalid timestamp is not a finite number: NaN',
+      'sum 100:1',
+      'sum 200:2',
+    ]);
   });
 
   it('execute collects named outputs and metrics in one run', async () => {
@@ -71,12 +82,20 @@ describe('side outputs observed together', () => {
     const { outputs, metrics } = await execute({ sums, late: sums.getSideOutput(late) });
     expect(outputs.late).toEqual([{ key: 'a', t: 10, v: 1 }]);
     expect(outputs.sums).toHaveLength(2);
-    expect(metrics.hourly).toMatchObject({ recordsIn: 3, recordsOut: 2, lateSideOutput: 1, openWindows: 0, keysHeld: 0 });
+    expect(metrics.hourly).toMatchObject({
+      recordsIn: 3,
+      recordsOut: 2,
+      lateSideOutput: 1,
+      openWindows: 0,
+      keysHeld: 0,
+    });
     expect(metrics['source-1']).toMatchObject({ recordsOut: 3, currentWatermark: Infinity });
   });
 
   it('toObservable is cold: each subscription runs the pipeline', async () => {
-    const obs = DataStream.from([1, 2, 3]).map((x) => x * 2).toObservable();
+    const obs = DataStream.from([1, 2, 3])
+      .map((x) => x * 2)
+      .toObservable();
     const a: number[] = [];
     const b: number[] = [];
     obs.subscribe((x) => a.push(x));
@@ -120,7 +139,11 @@ describe('side outputs observed together', () => {
 
   it('rejects inputs it cannot read, and duplicate operator names', () => {
     expect(() => DataStream.from(42 as never)).toThrow(IllegalArgumentError);
-    const s = DataStream.from([1]).map((x) => x).name('same').map((x) => x).name('same');
+    const s = DataStream.from([1])
+      .map((x) => x)
+      .name('same')
+      .map((x) => x)
+      .name('same');
     expect(() => connect({ s })).toThrow(/two operators are named "same"/);
   });
 
@@ -137,11 +160,29 @@ describe('side outputs observed together', () => {
     input.next({ key: 'b', t: 20, v: 1 });
     input.next({ key: 'b', t: 150, v: 1 });
     // watermark 150 − 20 − 1 = 129 has closed both [0,100) windows; b's [100,200) is open
-    expect(job.metrics().w).toMatchObject({ recordsIn: 3, recordsOut: 2, openWindows: 1, keysHeld: 1, currentWatermark: 129 });
+    expect(job.metrics().w).toMatchObject({
+      recordsIn: 3,
+      recordsOut: 2,
+      openWindows: 1,
+      keysHeld: 1,
+      currentWatermark: 129,
+    });
     input.next({ key: 'a', t: 160, v: 1 });
-    expect(job.metrics().w).toMatchObject({ recordsIn: 4, recordsOut: 2, openWindows: 2, keysHeld: 2, currentWatermark: 139 });
+    expect(job.metrics().w).toMatchObject({
+      recordsIn: 4,
+      recordsOut: 2,
+      openWindows: 2,
+      keysHeld: 2,
+      currentWatermark: 139,
+    });
     input.next({ key: 'b', t: 220, v: 1 }); // watermark 199 closes [100,200)
-    expect(job.metrics().w).toMatchObject({ recordsIn: 5, recordsOut: 4, openWindows: 1, keysHeld: 1, currentWatermark: 199 });
+    expect(job.metrics().w).toMatchObject({
+      recordsIn: 5,
+      recordsOut: 4,
+      openWindows: 1,
+      keysHeld: 1,
+      currentWatermark: 199,
+    });
     job.stop();
   });
 });
@@ -183,7 +224,16 @@ function pipeline(input: Subject<Reading>) {
       out.collect(`P ${ctx.key} timer ${t} count ${ctx.getState(count).value()}`);
     },
   });
-  const all = tumbling.union(sliding, sessions, counts, merged.keyBy((r) => r.key).window(TumblingEventTimeWindows.of(30)).reduce((a) => a).map((r) => `U ${r.key}`));
+  const all = tumbling.union(
+    sliding,
+    sessions,
+    counts,
+    merged
+      .keyBy((r) => r.key)
+      .window(TumblingEventTimeWindows.of(30))
+      .reduce((a) => a)
+      .map((r) => `U ${r.key}`),
+  );
   return { all, late: tumbling.getSideOutput(late) };
 }
 
@@ -222,8 +272,8 @@ describe('snapshots', () => {
 
   it('refuses a snapshot with state for an operator the pipeline does not have', () => {
     const input = new Subject<Reading>();
-    expect(() =>
-      connect(pipeline(input), { restore: { version: 1, operators: { 'nope-1': {} } } }),
-    ).toThrow(/operator "nope-1"/);
+    expect(() => connect(pipeline(input), { restore: { version: 1, operators: { 'nope-1': {} } } })).toThrow(
+      /operator "nope-1"/,
+    );
   });
 });

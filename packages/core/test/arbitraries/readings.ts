@@ -6,7 +6,12 @@ import type { Reading } from '../helpers/reference';
  * behind the highest timestamp already seen: exactly the disorder a bounded-out-of-orderness
  * watermark of `bound` tolerates.
  */
-export function disorderedReadings(opts: { bound: number; maxLength?: number; keys?: number; span?: number }) {
+export function disorderedReadings(opts: {
+  bound: number;
+  maxLength?: number;
+  keys?: number;
+  span?: number;
+}) {
   const { bound, maxLength = 60, keys = 3, span = 200 } = opts;
   const reading = fc.record({
     key: fc.integer({ min: 0, max: keys - 1 }).map((k) => `k${k}`),
@@ -15,7 +20,10 @@ export function disorderedReadings(opts: { bound: number; maxLength?: number; ke
   });
   return fc
     .tuple(fc.array(reading, { maxLength }), fc.array(fc.nat(), { maxLength: maxLength * 2 }))
-    .map(([rs, swaps]) => ({ sorted: [...rs].sort((a, b) => a.t - b.t), arrival: boundedShuffle(rs, swaps, bound) }));
+    .map(([rs, swaps]) => ({
+      sorted: [...rs].sort((a, b) => a.t - b.t),
+      arrival: boundedShuffle(rs, swaps, bound),
+    }));
 }
 
 /** Applies random swaps to the sorted order, keeping only those that stay within the bound. */

@@ -22,7 +22,12 @@ function floorMod(a: number, n: number): number {
 }
 
 /** Tumbling/sliding windows by enumeration: every window [s, s + size) with s ≡ offset (mod slide) containing t. */
-export function referenceSlidingTotals(input: readonly Reading[], size: number, slide: number, offset = 0): WindowTotal[] {
+export function referenceSlidingTotals(
+  input: readonly Reading[],
+  size: number,
+  slide: number,
+  offset = 0,
+): WindowTotal[] {
   const groups = new Map<string, WindowTotal>();
   for (const r of input) {
     const first = r.t - size + 1;
@@ -59,5 +64,7 @@ export function referenceSessionTotals(input: readonly Reading[], gap: number): 
 }
 
 export function sortTotals<T extends { key: string; start: number; end: number }>(xs: T[]): T[] {
-  return [...xs].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.start - b.start || a.end - b.end));
+  return [...xs].sort((a, b) =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : a.start - b.start || a.end - b.end,
+  );
 }

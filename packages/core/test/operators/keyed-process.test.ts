@@ -66,7 +66,9 @@ describe('KeyedStream.process', () => {
           const m = ctx.getMapState(counts);
           m.put('n', (m.get('n') ?? 0) + 1);
           if (n % 2 === 1) ctx.output(odd, n);
-          out.collect(`${ctx.key}:${ctx.getListState(seen).get().join('+')} n=${m.get('n')} wm=${ctx.timerService.currentWatermark()}`);
+          out.collect(
+            `${ctx.key}:${ctx.getListState(seen).get().join('+')} n=${m.get('n')} wm=${ctx.timerService.currentWatermark()}`,
+          );
         },
       });
     const job = connect({ main: stream, odd: stream.getSideOutput(odd) });
@@ -76,14 +78,21 @@ describe('KeyedStream.process', () => {
     job.outputs.odd.subscribe((x) => odds.push(x));
     job.start();
     await job.done;
-    expect(main).toEqual(['odd:1 n=1 wm=-Infinity', 'even:2 n=1 wm=-Infinity', 'odd:1+3 n=2 wm=5', 'even:2+4 n=2 wm=5']);
+    expect(main).toEqual([
+      'odd:1 n=1 wm=-Infinity',
+      'even:2 n=1 wm=-Infinity',
+      'odd:1+3 n=2 wm=5',
+      'even:2+4 n=2 wm=5',
+    ]);
     expect(odds).toEqual([1, 3]);
   });
 
   it('counts keys held and releases keys whose state and timers are gone', () => {
     const input = new Subject<Ev & { t: number }>();
     const stream = DataStream.from(input)
-      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<Ev & { t: number }>().withTimestampAssigner((e) => e.t))
+      .assignTimestampsAndWatermarks(
+        WatermarkStrategy.forMonotonousTimestamps<Ev & { t: number }>().withTimestampAssigner((e) => e.t),
+      )
       .keyBy((e) => e.meter)
       .process(silenceAlert())
       .name('alerts');

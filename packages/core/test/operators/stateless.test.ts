@@ -41,7 +41,9 @@ describe('user-function errors', () => {
       .name('inverse');
     const err = await stream.collect().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(OperatorError);
-    expect((err as OperatorError).message).toBe('operator "inverse", key "m2", timestamp 7: division by zero');
+    expect((err as OperatorError).message).toBe(
+      'operator "inverse", key "m2", timestamp 7: division by zero',
+    );
     expect((err as OperatorError).operator).toBe('inverse');
     expect((err as OperatorError).key).toBe('m2');
     expect((err as OperatorError).timestamp).toBe(7);
@@ -58,7 +60,9 @@ describe('user-function errors', () => {
       .onError('invalid');
     const { outputs, metrics } = await execute({ main: mapped, invalid: mapped.getSideOutput(INVALID) });
     expect(outputs.main).toEqual([1, 3]);
-    expect(outputs.invalid).toEqual([{ reason: 'user function threw: not a number: x', value: 'x', timestamp: 2, operator: 'parse' }]);
+    expect(outputs.invalid).toEqual([
+      { reason: 'user function threw: not a number: x', value: 'x', timestamp: 2, operator: 'parse' },
+    ]);
     expect(metrics.parse).toMatchObject({ recordsIn: 3, recordsOut: 2, invalid: 1 });
   });
 });

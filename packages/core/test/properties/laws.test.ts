@@ -10,8 +10,8 @@ import {
   SlidingEventTimeWindows,
   type TimelineItem,
   TumblingEventTimeWindows,
-  type WindowAssigner,
   WatermarkStrategy,
+  type WindowAssigner,
 } from '../../src/index';
 import { batchSize, disorderedReadings } from '../arbitraries/readings';
 import {
@@ -26,7 +26,9 @@ const BOUND = 25;
 
 function totals(arrival: readonly Reading[], assigner: WindowAssigner, options?: { batchSize?: number }) {
   return DataStream.from(arrival, options)
-    .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.t))
+    .assignTimestampsAndWatermarks(
+      WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.t),
+    )
     .keyBy((r) => r.key)
     .window(assigner)
     .aggregate(
@@ -39,7 +41,8 @@ function totals(arrival: readonly Reading[], assigner: WindowAssigner, options?:
           count: a.count + b.count,
         }),
       },
-      (key, ctx, [a], out: Collector<WindowTotal>) => out.collect({ key, start: ctx.window.start, end: ctx.window.end, ...a! }),
+      (key, ctx, [a], out: Collector<WindowTotal>) =>
+        out.collect({ key, start: ctx.window.start, end: ctx.window.end, ...a! }),
     );
 }
 
@@ -48,11 +51,19 @@ describe('law: windows equal a brute-force grouping of the sorted input, under d
 
   it('tumbling (with offset)', async () => {
     await fc.assert(
-      fc.asyncProperty(input, fc.integer({ min: 1, max: 60 }), fc.integer({ min: -59, max: 59 }), async ({ sorted, arrival }, size, off) => {
-        const offset = off % size;
-        const got: WindowTotal[] = await totals(arrival, TumblingEventTimeWindows.of(size, offset)).collect();
-        expect(sortTotals(got)).toEqual(referenceSlidingTotals(sorted, size, size, offset));
-      }),
+      fc.asyncProperty(
+        input,
+        fc.integer({ min: 1, max: 60 }),
+        fc.integer({ min: -59, max: 59 }),
+        async ({ sorted, arrival }, size, off) => {
+          const offset = off % size;
+          const got: WindowTotal[] = await totals(
+            arrival,
+            TumblingEventTimeWindows.of(size, offset),
+          ).collect();
+          expect(sortTotals(got)).toEqual(referenceSlidingTotals(sorted, size, size, offset));
+        },
+      ),
     );
   });
 
@@ -66,7 +77,10 @@ describe('law: windows equal a brute-force grouping of the sorted input, under d
         async ({ sorted, arrival }, slide, mult, off) => {
           const size = slide * mult + (off & 1); // sizes that the slide does not always divide
           const offset = off % slide;
-          const got: WindowTotal[] = await totals(arrival, SlidingEventTimeWindows.of(size, slide, offset)).collect();
+          const got: WindowTotal[] = await totals(
+            arrival,
+            SlidingEventTimeWindows.of(size, slide, offset),
+          ).collect();
           expect(sortTotals(got)).toEqual(referenceSlidingTotals(sorted, size, slide, offset));
         },
       ),
@@ -86,17 +100,22 @@ describe('law: windows equal a brute-force grouping of the sorted input, under d
 describe('law: a bounded input gives the same results however it is batched, and runs are deterministic', () => {
   it('tumbling, sliding and session timelines are identical for any batch size', async () => {
     await fc.assert(
-      fc.asyncProperty(disorderedReadings({ bound: BOUND }), batchSize, batchSize, async ({ arrival }, a, b) => {
-        for (const assigner of [
-          TumblingEventTimeWindows.of(30),
-          SlidingEventTimeWindows.of(30, 10),
-          EventTimeSessionWindows.withGap(15),
-        ]) {
-          const x = await totals(arrival, assigner, { batchSize: a }).collectTimeline();
-          const y = await totals(arrival, assigner, { batchSize: b }).collectTimeline();
-          expect(x).toEqual(y);
-        }
-      }),
+      fc.asyncProperty(
+        disorderedReadings({ bound: BOUND }),
+        batchSize,
+        batchSize,
+        async ({ arrival }, a, b) => {
+          for (const assigner of [
+            TumblingEventTimeWindows.of(30),
+            SlidingEventTimeWindows.of(30, 10),
+            EventTimeSessionWindows.withGap(15),
+          ]) {
+            const x = await totals(arrival, assigner, { batchSize: a }).collectTimeline();
+            const y = await totals(arrival, assigner, { batchSize: b }).collectTimeline();
+            expect(x).toEqual(y);
+          }
+        },
+      ),
     );
   });
 });
@@ -133,36 +152,41 @@ function referenceAccounting(items: readonly TimelineItem<string>[], size: numbe
 describe('law: every input is accounted for exactly once', () => {
   it('as windowed, late or invalid, matching a reference of which records are late', async () => {
     await fc.assert(
-      fc.asyncProperty(timelineArb, fc.integer({ min: 1, max: 50 }), fc.integer({ min: 0, max: 30 }), async (items, size, lateness) => {
-        const late = new OutputTag<string>('late');
-        const counted = DataStream.fromTimeline(items)
-          .keyBy((v) => v)
-          .window(TumblingEventTimeWindows.of(size))
-          .allowedLateness(lateness)
-          .sideOutputLateData(late)
-          // the last firing of a window holds all its records: emit [window, count] and keep the last per window
-          .process((key, ctx, els) => [[`${key}@${ctx.window.start}`, els.length] as const])
-          .name('w');
-        const { outputs, metrics } = await execute({
-          fired: counted,
-          late: counted.getSideOutput(late),
-          invalid: counted.getSideOutput(INVALID),
-        });
-        const lastCount = new Map<string, number>();
-        for (const [w, n] of outputs.fired) lastCount.set(w, n);
-        const windowed = [...lastCount.values()].reduce((a, b) => a + b, 0);
-        const expected = referenceAccounting(items, size, lateness);
-        const records = items.filter((i) => !('watermark' in i)).length;
-        expect(windowed).toBe(expected.accepted);
-        expect(outputs.late.length).toBe(expected.late);
-        expect(outputs.invalid.length).toBe(expected.invalid);
-        expect(windowed + outputs.late.length + outputs.invalid.length).toBe(records);
-        const m = metrics.w!;
-        expect(m.recordsIn).toBe(records);
-        expect(m.lateSideOutput).toBe(expected.late);
-        expect(m.invalid).toBe(expected.invalid);
-        expect(m.openWindows).toBe(0);
-      }),
+      fc.asyncProperty(
+        timelineArb,
+        fc.integer({ min: 1, max: 50 }),
+        fc.integer({ min: 0, max: 30 }),
+        async (items, size, lateness) => {
+          const late = new OutputTag<string>('late');
+          const counted = DataStream.fromTimeline(items)
+            .keyBy((v) => v)
+            .window(TumblingEventTimeWindows.of(size))
+            .allowedLateness(lateness)
+            .sideOutputLateData(late)
+            // the last firing of a window holds all its records: emit [window, count] and keep the last per window
+            .process((key, ctx, els) => [[`${key}@${ctx.window.start}`, els.length] as const])
+            .name('w');
+          const { outputs, metrics } = await execute({
+            fired: counted,
+            late: counted.getSideOutput(late),
+            invalid: counted.getSideOutput(INVALID),
+          });
+          const lastCount = new Map<string, number>();
+          for (const [w, n] of outputs.fired) lastCount.set(w, n);
+          const windowed = [...lastCount.values()].reduce((a, b) => a + b, 0);
+          const expected = referenceAccounting(items, size, lateness);
+          const records = items.filter((i) => !('watermark' in i)).length;
+          expect(windowed).toBe(expected.accepted);
+          expect(outputs.late.length).toBe(expected.late);
+          expect(outputs.invalid.length).toBe(expected.invalid);
+          expect(windowed + outputs.late.length + outputs.invalid.length).toBe(records);
+          const m = metrics.w!;
+          expect(m.recordsIn).toBe(records);
+          expect(m.lateSideOutput).toBe(expected.late);
+          expect(m.invalid).toBe(expected.invalid);
+          expect(m.openWindows).toBe(0);
+        },
+      ),
     );
   });
 });
@@ -188,7 +212,9 @@ describe('law: emitted watermarks are monotonic', () => {
             .reduce((x) => x),
         };
         for (const stream of Object.values(streams)) {
-          const wms = (await stream.collectTimeline()).flatMap((i) => ('watermark' in i ? [i.watermark] : []));
+          const wms = (await stream.collectTimeline()).flatMap((i) =>
+            'watermark' in i ? [i.watermark] : [],
+          );
           for (let i = 1; i < wms.length; i++) expect(wms[i]!).toBeGreaterThan(wms[i - 1]!);
           expect(wms.at(-1)).toBe(Number.POSITIVE_INFINITY);
         }

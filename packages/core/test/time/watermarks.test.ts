@@ -1,5 +1,5 @@
-import { TestScheduler } from 'rxjs/testing';
 import { Subject } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
   connect,
@@ -15,12 +15,17 @@ import {
 import { rec, wm } from '../helpers/run';
 
 type R = { t: number };
-const byT = <X extends R>() => (x: X) => x.t;
+const byT =
+  <X extends R>() =>
+  (x: X) =>
+    x.t;
 
 describe('WatermarkStrategy.forBoundedOutOfOrderness', () => {
   it('emits max timestamp − bound − 1 after each record that raises the maximum', async () => {
     const tl = await DataStream.from<R>([{ t: 100 }, { t: 90 }, { t: 150 }, { t: 150 }, { t: 120 }])
-      .assignTimestampsAndWatermarks(WatermarkStrategy.forBoundedOutOfOrderness<R>(20).withTimestampAssigner(byT()))
+      .assignTimestampsAndWatermarks(
+        WatermarkStrategy.forBoundedOutOfOrderness<R>(20).withTimestampAssigner(byT()),
+      )
       .collectTimeline();
     expect(tl).toEqual([
       { value: { t: 100 }, timestamp: 100 },
@@ -43,16 +48,24 @@ describe('WatermarkStrategy.forBoundedOutOfOrderness', () => {
 describe('WatermarkStrategy.forMonotonousTimestamps', () => {
   it('emits max timestamp − 1', async () => {
     const tl = await DataStream.from<R>([{ t: 5 }, { t: 7 }])
-      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()))
+      .assignTimestampsAndWatermarks(
+        WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()),
+      )
       .collectTimeline();
-    expect(tl.filter((x) => 'watermark' in x)).toEqual([{ watermark: 4 }, { watermark: 6 }, { watermark: Infinity }]);
+    expect(tl.filter((x) => 'watermark' in x)).toEqual([
+      { watermark: 4 },
+      { watermark: 6 },
+      { watermark: Infinity },
+    ]);
   });
 });
 
 describe('timestamp assignment', () => {
   it('replaces upstream watermarks except the final +∞', async () => {
     const tl = await DataStream.fromTimeline<R>([rec({ t: 10 }, 1), wm(1000), rec({ t: 20 }, 2)])
-      .assignTimestampsAndWatermarks(WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()))
+      .assignTimestampsAndWatermarks(
+        WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()),
+      )
       .collectTimeline();
     expect(tl).toEqual([
       { value: { t: 10 }, timestamp: 10 },
@@ -71,7 +84,13 @@ describe('timestamp assignment', () => {
   });
 
   it('routes non-finite timestamps to the invalid output, counted, without moving the watermark', async () => {
-    const input: (R | { t: unknown })[] = [{ t: 10 }, { t: Number.NaN }, { t: 'soon' }, { t: Infinity }, { t: 30 }];
+    const input: (R | { t: unknown })[] = [
+      { t: 10 },
+      { t: Number.NaN },
+      { t: 'soon' },
+      { t: Infinity },
+      { t: 30 },
+    ];
     const stamped = DataStream.from(input as R[]).assignTimestampsAndWatermarks(
       WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()),
     );
@@ -97,9 +116,15 @@ describe('timestamp assignment', () => {
         out.emitWatermark(calls.length);
       },
     })).withTimestampAssigner(byT());
-    const tl = await DataStream.from<R>([{ t: 1 }, { t: 2 }]).assignTimestampsAndWatermarks(strategy).collectTimeline();
+    const tl = await DataStream.from<R>([{ t: 1 }, { t: 2 }])
+      .assignTimestampsAndWatermarks(strategy)
+      .collectTimeline();
     expect(calls).toEqual(['event 1@1', 'periodic', 'event 2@2', 'periodic']);
-    expect(tl.filter((x) => 'watermark' in x)).toEqual([{ watermark: 2 }, { watermark: 4 }, { watermark: Infinity }]);
+    expect(tl.filter((x) => 'watermark' in x)).toEqual([
+      { watermark: 2 },
+      { watermark: 4 },
+      { watermark: Infinity },
+    ]);
   });
 });
 
@@ -131,7 +156,12 @@ describe('union: the minimum watermark of its inputs', () => {
   });
 
   it('mergeWatermarks leaves idle inputs out', () => {
-    expect(mergeWatermarks([{ watermark: 5, idle: false }, { watermark: 1, idle: true }])).toEqual({ watermark: 5, allIdle: false });
+    expect(
+      mergeWatermarks([
+        { watermark: 5, idle: false },
+        { watermark: 1, idle: true },
+      ]),
+    ).toEqual({ watermark: 5, allIdle: false });
     expect(mergeWatermarks([{ watermark: 5, idle: true }])).toEqual({ watermark: -Infinity, allIdle: true });
   });
 });
@@ -146,7 +176,9 @@ describe('idleness in virtual time', () => {
       const fastValues = Object.fromEntries(letters.map((l, i) => [l, { t: 1000 * (i + 1) }]));
       const fast = cold<R>(`${letters.join(' 9ms ')}|`, fastValues);
       const quiet = cold<R>('q 99ms r 34ms |', { q: { t: 500 }, r: { t: 4500 } });
-      const strategy = WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner(byT()).withIdleness(25, scheduler);
+      const strategy = WatermarkStrategy.forMonotonousTimestamps<R>()
+        .withTimestampAssigner(byT())
+        .withIdleness(25, scheduler);
       const merged = DataStream.from(fast)
         .assignTimestampsAndWatermarks(strategy)
         .union(DataStream.from(quiet).assignTimestampsAndWatermarks(strategy));

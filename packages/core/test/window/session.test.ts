@@ -10,14 +10,20 @@ function sessions(items: Parameters<typeof DataStream.fromTimeline<E>>[0], gap: 
     .keyBy((x) => x.key)
     .window(EventTimeSessionWindows.withGap(gap))
     .allowedLateness(lateness)
-    .process((key, ctx, els) => [`${key}@[${ctx.window.start},${ctx.window.end}) = ${els.map((x) => x.v).join(',')}`]);
+    .process((key, ctx, els) => [
+      `${key}@[${ctx.window.start},${ctx.window.end}) = ${els.map((x) => x.v).join(',')}`,
+    ]);
 }
 
 describe('event-time session windows', () => {
   it('groups elements closer than the gap and splits on longer silences', async () => {
     const items = [e('a', 1, 0), e('a', 2, 2000), e('a', 3, 6000), e('b', 4, 1000)];
     // all fire at the end of input, in order of window end
-    expect(await sessions(items, 3000).collect()).toEqual(['b@[1000,4000) = 4', 'a@[0,5000) = 1,2', 'a@[6000,9000) = 3']);
+    expect(await sessions(items, 3000).collect()).toEqual([
+      'b@[1000,4000) = 4',
+      'a@[0,5000) = 1,2',
+      'a@[6000,9000) = 3',
+    ]);
   });
 
   it('merges windows that only touch (Flink intersects on equal bounds)', async () => {
@@ -52,7 +58,9 @@ describe('event-time session windows', () => {
       .window(EventTimeSessionWindows.withGap(3000))
       .allowedLateness(1000)
       .sideOutputLateData(late)
-      .process((key, ctx, els) => [`${key}@[${ctx.window.start},${ctx.window.end}) = ${els.map((x) => x.v).join(',')}`]);
+      .process((key, ctx, els) => [
+        `${key}@[${ctx.window.start},${ctx.window.end}) = ${els.map((x) => x.v).join(',')}`,
+      ]);
     const { main, late: lateOut } = await runWithSides(stream, late);
     // [0,3000) fires at 2999; the element at 1000 merges into [0,4000), whose end − 1 = 3999 is
     // still ahead of the watermark, so it fires at 3999 (here: at end of input); the element at

@@ -65,10 +65,11 @@ describe('tumbling event-time windows', () => {
       e('a', 4, 40), // late now
     ];
     const late = new OutputTag<E>('late');
-    const { main, late: lateOut, metrics } = await runWithSides(
-      describeFirings(DataStream.fromTimeline(items), 1000, 500, late),
-      late,
-    );
+    const {
+      main,
+      late: lateOut,
+      metrics,
+    } = await runWithSides(describeFirings(DataStream.fromTimeline(items), 1000, 500, late), late);
     expect(main).toEqual(['a@[0,1000) wm=999 = 1', 'a@[0,1000) wm=999 = 1,2', 'a@[0,1000) wm=1498 = 1,2,3']);
     expect(lateOut).toEqual([{ key: 'a', v: 4 }]);
     const window = Object.values(metrics).find((m) => m.kind === 'window')!;
@@ -125,7 +126,10 @@ describe('tumbling event-time windows', () => {
       createAccumulator: () => ({ sum: 0, n: 0 }),
       add: (x: E, acc: { sum: number; n: number }) => ({ sum: acc.sum + x.v, n: acc.n + 1 }),
       getResult: (acc: { sum: number; n: number }) => acc.sum / acc.n,
-      merge: (a: { sum: number; n: number }, b: { sum: number; n: number }) => ({ sum: a.sum + b.sum, n: a.n + b.n }),
+      merge: (a: { sum: number; n: number }, b: { sum: number; n: number }) => ({
+        sum: a.sum + b.sum,
+        n: a.n + b.n,
+      }),
     };
     const items = [e('a', 1, 0), e('a', 2, 5), e('a', 6, 12)];
     const keyed = DataStream.fromTimeline(items).keyBy((x) => x.key);

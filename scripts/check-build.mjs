@@ -1,0 +1,76 @@
+// Build check: every package's built entries import as ESM and require as CJS, expose the same
+// names, and pass publint. Run after `pnpm build` (the test command does both).
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const packages = ['core', 'cep', 'generator'];
+const expectations = {
+  core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
+  cep: ['VERSION'],
+  generator: ['VERSION'],
+};
+let failed = false;
+const fail = (msg) => {
+  failed = true;
+  console.error(`✗ ${msg}`);
+};
+
+for (const name of packages) {
+  const dir = join(root, 'packages', name);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const exp = pkg.exports['.'];
+  const esmPath = join(dir, exp.import.default);
+  const cjsPath = join(dir, exp.require.default);
+  for (const [cond, entry] of [
+    ['import', exp.import],
+    ['require', exp.require],
+  ]) {
+    if (Object.keys(entry)[0] !== 'types') fail(`${pkg.name}: exports["."].${cond} must list "types" first`);
+  }
+  if (pkg.sideEffects !== false) fail(`${pkg.name}: sideEffects must be false`);
+  const esm = await import(pathToFileURL(esmPath).href);
+  const cjs = createRequire(import.meta.url)(cjsPath);
+  for (const key of expectations[name]) {
+    if (!(key in esm)) fail(`${pkg.name}: ESM entry lacks ${key}`);
+    if (!(key in cjs)) fail(`${pkg.name}: CJS entry lacks ${key}`);
+  }
+  const esmKeys = Object.keys(esm)
+    .filter((k) => k !== 'default')
+    .sort()
+    .join(',');
+  const cjsKeys = Object.keys(cjs).sort().join(',');
+  if (esmKeys !== cjsKeys) fail(`${pkg.name}: ESM and CJS export different names`);
+  if (name === 'core') {
+    // the built engine runs: a tiny windowed job through each format
+    for (const [fmt, lib] of [
+      ['esm', esm],
+      ['cjs', cjs],
+    ]) {
+      const out = await lib.DataStream.fromTimeline([
+        { value: 2, timestamp: 1 },
+        { value: 3, timestamp: 4 },
+        { value: 5, timestamp: 12 },
+      ])
+        .windowAll(lib.TumblingEventTimeWindows.of(10))
+        .reduce((a, b) => a + b)
+        .collect();
+      if (JSON.stringify(out) !== '[5,5]') fail(`core (${fmt}): expected [5,5], got ${JSON.stringify(out)}`);
+    }
+  }
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), '--strict', dir], {
+      stdio: 'pipe',
+    });
+  } catch (err) {
+    fail(`${pkg.name}: publint\n${err.stdout?.toString() ?? ''}${err.stderr?.toString() ?? ''}`);
+  }
+  if (!failed)
+    console.log(
+      `✓ ${pkg.name}: ESM and CJS entries import (${esmKeys.split(',').length} exports), publint clean`,
+    );
+}
+process.exit(failed ? 1 : 0);
