@@ -4,7 +4,8 @@ import { type Reading, readingSource, runDemo } from './demo';
 function drain(o: Parameters<typeof readingSource>[0]): Reading[] {
   const reader = readingSource(o).open();
   const all: Reading[] = [];
-  for (let b = reader.read() as Reading[] | null; b !== null; b = reader.read() as Reading[] | null) all.push(...b);
+  for (let b = reader.read() as Reading[] | null; b !== null; b = reader.read() as Reading[] | null)
+    all.push(...b);
   return all;
 }
 

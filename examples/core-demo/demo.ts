@@ -60,7 +60,11 @@ export function readingSource(o: DemoOptions): Source<Reading> {
             if (i < 0 || i >= slots) continue;
             const hour = new Date(START + i * FIVE_MIN).getUTCHours();
             const base = hour >= 22 || hour < 10 ? 0.02 : 0.05; // evening peak in New York (UTC−4)
-            const r: Reading = { meter: `m${m}`, ts: START + i * FIVE_MIN, kWh: +(base + rnd() * 0.03).toFixed(4) };
+            const r: Reading = {
+              meter: `m${m}`,
+              ts: START + i * FIVE_MIN,
+              kWh: +(base + rnd() * 0.03).toFixed(4),
+            };
             const roll = rnd();
             if (roll < 0.001) batch.push({ ...r, ts: Number.NaN });
             else if (roll < 0.001 + o.lateRate) held.push(r);
