@@ -3,14 +3,27 @@
 import { parseArgs } from 'node:util';
 import { runDemo } from './demo';
 
-const { values } = parseArgs({
-  options: {
-    meters: { type: 'string', default: '2000' },
-    hours: { type: 'string', default: '24' },
-    seed: { type: 'string', default: '42' },
-    help: { type: 'boolean', short: 'h', default: false },
-  },
-});
+// `pnpm start -- --flag` hands the `--` separator through; drop it.
+const argv = process.argv.slice(2);
+if (argv[0] === '--') argv.shift();
+
+function parse() {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        meters: { type: 'string', default: '2000' },
+        hours: { type: 'string', default: '24' },
+        seed: { type: 'string', default: '42' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (err) {
+    console.error(`${(err as Error).message}\nSee --help.`);
+    process.exit(2);
+  }
+}
+const { values } = parse();
 
 if (values.help) {
   console.log(`eventide core demo: hourly consumption of a simulated meter fleet, in event time
@@ -44,5 +57,5 @@ for (const h of result.hourly) console.log(`${h.hour}   ${h.kWh.toFixed(3).padSt
 console.log(
   `\n${result.records.toLocaleString('en-US')} readings in ${seconds.toFixed(2)} s ` +
     `(${Math.round(result.records / seconds).toLocaleString('en-US')}/s); ` +
-    `late beyond allowed lateness: ${result.late}; invalid: ${result.invalid}`,
+    `late (behind the watermark): ${result.late}; invalid: ${result.invalid}`,
 );
