@@ -1,13 +1,35 @@
 import { Operator, type OperatorInit } from '../internal/operator';
-import type { Batch, StreamElement } from '../types';
+import type { Batch, StreamRecord } from '../types';
 
-function forward(op: Operator<unknown, unknown>, el: StreamElement<unknown>): void {
-  if (el.kind === 'watermark') op.out.emitWatermark(el.timestamp);
-  else if (el.kind === 'status') op.out.emitStatus(el);
+/**
+ * The shared loop of record-at-a-time operators: watermarks and status pass through unchanged,
+ * each record is counted and handed to `onRecord`, and a throw from user code follows the
+ * operator's error policy.
+ */
+abstract class PerRecordOperator<I, O> extends Operator<I, O> {
+  protected abstract onRecord(rec: StreamRecord<I>): void;
+
+  processBatch(batch: Batch<I>): void {
+    for (let i = 0; i < batch.length; i++) {
+      const el = batch[i]!;
+      if (el.kind === 'record') {
+        this.metrics.recordsIn++;
+        try {
+          this.onRecord(el);
+        } catch (e) {
+          this.userError(e, el);
+        }
+      } else if (el.kind === 'watermark') {
+        this.out.emitWatermark(el.timestamp);
+      } else {
+        this.out.emitStatus(el);
+      }
+    }
+  }
 }
 
 /** `map`: one output per record, same timestamp. */
-export class MapOperator<I, O> extends Operator<I, O> {
+export class MapOperator<I, O> extends PerRecordOperator<I, O> {
   constructor(
     init: OperatorInit,
     private readonly fn: (value: I) => O,
@@ -15,30 +37,13 @@ export class MapOperator<I, O> extends Operator<I, O> {
     super(init);
   }
 
-  processBatch(batch: Batch<I>): void {
-    const fn = this.fn;
-    const out = this.out;
-    for (let i = 0; i < batch.length; i++) {
-      const el = batch[i]!;
-      if (el.kind !== 'record') {
-        forward(this as Operator<unknown, unknown>, el);
-        continue;
-      }
-      this.metrics.recordsIn++;
-      let v: O;
-      try {
-        v = fn(el.value);
-      } catch (e) {
-        this.userError(e, el);
-        continue;
-      }
-      out.emit(v, el.timestamp);
-    }
+  protected onRecord(rec: StreamRecord<I>): void {
+    this.out.emit(this.fn(rec.value), rec.timestamp);
   }
 }
 
 /** `filter`: keeps the records the predicate accepts, unchanged. */
-export class FilterOperator<T> extends Operator<T, T> {
+export class FilterOperator<T> extends PerRecordOperator<T, T> {
   constructor(
     init: OperatorInit,
     private readonly predicate: (value: T) => boolean,
@@ -46,30 +51,13 @@ export class FilterOperator<T> extends Operator<T, T> {
     super(init);
   }
 
-  processBatch(batch: Batch<T>): void {
-    const predicate = this.predicate;
-    const out = this.out;
-    for (let i = 0; i < batch.length; i++) {
-      const el = batch[i]!;
-      if (el.kind !== 'record') {
-        forward(this as Operator<unknown, unknown>, el);
-        continue;
-      }
-      this.metrics.recordsIn++;
-      let keep: boolean;
-      try {
-        keep = predicate(el.value);
-      } catch (e) {
-        this.userError(e, el);
-        continue;
-      }
-      if (keep) out.emitRecord(el);
-    }
+  protected onRecord(rec: StreamRecord<T>): void {
+    if (this.predicate(rec.value)) this.out.emitRecord(rec);
   }
 }
 
 /** `flatMap`: zero or more outputs per record, each with the record's timestamp. */
-export class FlatMapOperator<I, O> extends Operator<I, O> {
+export class FlatMapOperator<I, O> extends PerRecordOperator<I, O> {
   constructor(
     init: OperatorInit,
     private readonly fn: (value: I) => Iterable<O>,
@@ -77,22 +65,8 @@ export class FlatMapOperator<I, O> extends Operator<I, O> {
     super(init);
   }
 
-  processBatch(batch: Batch<I>): void {
-    const fn = this.fn;
-    const out = this.out;
-    for (let i = 0; i < batch.length; i++) {
-      const el = batch[i]!;
-      if (el.kind !== 'record') {
-        forward(this as Operator<unknown, unknown>, el);
-        continue;
-      }
-      this.metrics.recordsIn++;
-      try {
-        for (const v of fn(el.value)) out.emit(v, el.timestamp);
-      } catch (e) {
-        this.userError(e, el);
-      }
-    }
+  protected onRecord(rec: StreamRecord<I>): void {
+    for (const v of this.fn(rec.value)) this.out.emit(v, rec.timestamp);
   }
 }
 
@@ -105,7 +79,7 @@ export type Validator<T> =
   | { safeParse(value: unknown): { success: boolean; error?: unknown } };
 
 /** `validate`: passes valid records, sends the others to the invalid output with the reason. */
-export class ValidateOperator<T> extends Operator<T, T> {
+export class ValidateOperator<T> extends PerRecordOperator<T, T> {
   constructor(
     init: OperatorInit,
     private readonly validator: Validator<T>,
@@ -113,40 +87,22 @@ export class ValidateOperator<T> extends Operator<T, T> {
     super(init);
   }
 
+  protected onRecord(rec: StreamRecord<T>): void {
+    const reason = this.reason(rec.value);
+    if (reason === undefined) this.out.emitRecord(rec);
+    else this.out.invalid(reason, rec.value, rec.timestamp);
+  }
+
   private reason(value: T): string | undefined {
     const v = this.validator;
     if (typeof v === 'function') {
       const r = v(value);
       if (r === false) return 'rejected by validate';
-      if (typeof r === 'string') return r;
-      return undefined;
+      return typeof r === 'string' ? r : undefined;
     }
     const r = v.safeParse(value);
     if (r.success) return undefined;
     const err = r.error as { message?: unknown } | undefined;
     return typeof err?.message === 'string' ? err.message : 'rejected by schema';
   }
-
-  processBatch(batch: Batch<T>): void {
-    const out = this.out;
-    for (let i = 0; i < batch.length; i++) {
-      const el = batch[i]!;
-      if (el.kind !== 'record') {
-        forward(this as Operator<unknown, unknown>, el);
-        continue;
-      }
-      this.metrics.recordsIn++;
-      let reason: string | undefined;
-      try {
-        reason = this.reason(el.value);
-      } catch (e) {
-        this.userError(e, el);
-        continue;
-      }
-      if (reason === undefined) out.emitRecord(el);
-      else out.invalid(reason, el.value, el.timestamp);
-    }
-  }
 }
-
-export { forward };
