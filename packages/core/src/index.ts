@@ -22,6 +22,11 @@ export {
 export type { Source, SourceOptions, SourceReader } from './api/sources';
 export { IllegalArgumentError, OperatorError } from './errors';
 export type { OperatorMetrics } from './metrics';
+
+// Custom operators (for `DataStream.transform`)
+export { Operator, type OperatorInit } from './internal/operator';
+export type { Output } from './internal/output';
+export { TimerQueue } from './state/timer-queue';
 // Keyed state and timers
 export type {
   Collector,

@@ -17,6 +17,8 @@ export interface OperatorMetrics {
   openWindows: number;
   /** Keys holding state or timers (keyed operators); 0 elsewhere. */
   keysHeld: number;
+  /** Operator-specific counters and gauges (e.g. CEP's partial matches), by name. */
+  readonly custom: Record<string, number>;
 }
 
 export function newMetrics(operator: string, kind: string): OperatorMetrics {
@@ -31,5 +33,6 @@ export function newMetrics(operator: string, kind: string): OperatorMetrics {
     currentWatermark: Number.NEGATIVE_INFINITY,
     openWindows: 0,
     keysHeld: 0,
+    custom: {},
   };
 }

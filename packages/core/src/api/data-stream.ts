@@ -198,6 +198,15 @@ export class DataStream<T> {
     return items;
   }
 
+  /**
+   * Adds a custom operator (Flink's `transform`): `create` builds a fresh `Operator` for each run.
+   * This is how other packages (e.g. `@eventide/cep`) plug their operators into a pipeline.
+   * @param kind used in the default operator name (`kind-N`)
+   */
+  transform<O>(kind: string, create: (init: OperatorInit) => Operator<T, O>): DataStream<O> {
+    return this.chain(kind, create);
+  }
+
   /** @internal */
   protected chain<O>(kind: string, create: (init: OperatorInit) => Operator<T, O>): DataStream<O> {
     return new DataStream(operatorNode(kind, [this.node], create));

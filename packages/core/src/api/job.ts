@@ -122,7 +122,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   /** Live counters of every operator, in pipeline order (sources first). */
   metrics(): Record<string, Readonly<OperatorMetrics>> {
     const all: Record<string, OperatorMetrics> = {};
-    for (const b of this.built.values()) all[b.name] = { ...b.metrics };
+    for (const b of this.built.values()) all[b.name] = { ...b.metrics, custom: { ...b.metrics.custom } };
     return all;
   }
 

@@ -1,0 +1,410 @@
+import { type Condition, Conditions } from '../pattern/condition';
+import { MalformedPatternError } from '../pattern/errors';
+import type { Pattern, Stage } from '../pattern/pattern';
+import type { ConsumingStrategy } from '../pattern/quantifier';
+import { add, type CompiledNFA, GraphBuilder, type MutableState, type NFAStateNode } from './graph';
+
+/**
+ * Compiles a pattern into an NFA with FlinkCEP's semantics. The walk goes from the last stage to
+ * the first, each stage becoming a fragment of states wired to the fragment after it:
+ * - a single stage: TAKE to the next fragment, IGNORE to itself (relaxed contiguity), PROCEED
+ *   past it when optional;
+ * - times(from, to): a chain of single states, the optional tail ones with PROCEED edges;
+ * - a looping stage: a state that TAKEs into itself and PROCEEDs to the next fragment;
+ * - notNext / a middle notFollowedBy: PROCEED edges into shared STOP states that kill the branch;
+ *   a trailing notFollowedBy: a PENDING state that becomes a match when the window closes;
+ * - a group: its inner pattern compiled in place, with the group's quantifier around it.
+ * `followingTake` is the take condition of what may come next (for greedy stages), threaded back.
+ */
+export function compile<T>(pattern: Pattern<T, any>): CompiledNFA<T> {
+  validate(pattern);
+  const g = new GraphBuilder<T>();
+  const windowTime = minWindow(pattern.stages);
+  const end = g.state('$endState$', 'final');
+  const top: Walk<T> = { stages: pattern.stages, i: pattern.stages.length - 1, group: undefined, following: undefined };
+  const middle = middleStates(g, top, end, undefined, windowTime);
+  const first = convertStage(g, { ...top, i: 0, following: pattern.stages[1] }, middle.state, middle.followingTake);
+  first.state.kind = 'start';
+  const gapWindows = new Map<string, number>();
+  collectGapWindows(pattern.stages, gapWindows);
+  for (const s of g.states) Object.freeze(s.transitions);
+  return Object.freeze({
+    states: Object.freeze(g.states.map((s) => Object.freeze(s) as NFAStateNode<T>)),
+    start: first.state as NFAStateNode<T>,
+    windowTime,
+    gapWindows,
+    skipStrategy: pattern.skipStrategy,
+    stageNames: Object.freeze(pattern.stages.map((s) => s.name)),
+  });
+}
+
+/** Where the walk is: a stage list (top level or a group's), the stage index, the group around it. */
+interface Walk<T> {
+  readonly stages: readonly Stage<T>[];
+  readonly i: number;
+  readonly group: { readonly stage: Stage<T>; readonly firstOfLoop: boolean } | undefined;
+  /** The stage after the current one, looking across group boundaries. */
+  readonly following: Stage<T> | undefined;
+}
+
+interface Fragment<T> {
+  readonly state: MutableState<T>;
+  readonly followingTake: Condition<T> | undefined;
+}
+
+const stageOf = <T>(w: Walk<T>): Stage<T> => w.stages[w.i]!;
+
+function middleStates<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  followingTake: Condition<T> | undefined,
+  windowTime: number,
+): Fragment<T> {
+  let lastSink = sink;
+  let ft = followingTake;
+  let following = w.following;
+  for (let i = w.stages.length - 1; i > 0; i--) {
+    const here: Walk<T> = { ...w, i, following };
+    const stage = w.stages[i]!;
+    const consuming = stage.quantifier.consuming;
+    if (consuming === 'notFollow') {
+      // A middle notFollowedBy becomes STOP edges on the states after it; a trailing one waits.
+      if (lastSink.kind === 'final' && (stage.gapWindow !== undefined || windowTime > 0)) {
+        const not = takeCondition(here, stage);
+        const pending = g.state(stage.name, 'pending');
+        add(pending, 'proceed', g.stop(not, stage.name), not);
+        add(pending, 'ignore', pending, Conditions.not(not));
+        lastSink = pending;
+      }
+    } else if (consuming === 'notNext') {
+      const not = takeCondition(here, stage);
+      const notNext = g.state(stage.name, 'normal');
+      // into the final state by IGNORE, so the event after the last stage is checked, not taken
+      add(notNext, lastSink.kind === 'final' ? 'ignore' : 'proceed', lastSink, Conditions.not(not));
+      add(notNext, 'proceed', g.stop(not, stage.name), not);
+      lastSink = notNext;
+    } else {
+      const f = convertStage(g, here, lastSink, ft);
+      lastSink = f.state;
+      ft = f.followingTake;
+    }
+    following = stage;
+  }
+  return { state: lastSink, followingTake: ft };
+}
+
+function convertStage<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+  const stage = stageOf(w);
+  const q = stage.quantifier;
+  let f: Fragment<T>;
+  if (q.multiplicity === 'looping') {
+    const looping = createLooping(g, w, copyWithoutTransitiveNots(g, w, sink), ft);
+    f = createTimes(g, w, looping.state, sink, q.from, q.to, looping.followingTake);
+  } else if (q.multiplicity === 'times') {
+    f = createTimes(g, w, sink, sink, q.from, q.to, ft);
+  } else {
+    f = createSingleton(g, w, sink, sink, takeCondition(w, stage), ignoreCondition(w, true), isOptional(w, true), ft);
+  }
+  addStopStates(g, w, f.state);
+  return f;
+}
+
+function createTimes<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  proceed: MutableState<T>,
+  from: number,
+  to: number,
+  followingTake: Condition<T> | undefined,
+): Fragment<T> {
+  const stage = stageOf(w);
+  const innerIgnore = withUntil(innerIgnoreCondition(w), stage.until, false);
+  const take = withUntil(takeCondition(w, stage), stage.until, true)!;
+  let last = sink;
+  let ft = followingTake;
+  for (let i = from; i < to; i++) {
+    const f = createSingleton(g, w, last, proceed, take, innerIgnore, true, ft, false);
+    addStopStateToLooping(g, w, f.state);
+    last = f.state;
+    ft = f.followingTake;
+  }
+  for (let i = 0; i < from - 1; i++) {
+    const f = createSingleton(g, w, last, undefined, take, innerIgnore, false, ft, false);
+    addStopStateToLooping(g, w, f.state);
+    last = f.state;
+    ft = f.followingTake;
+  }
+  // the head of the chain: entered from the previous stage, with that contiguity
+  return createSingleton(g, w, last, proceed, take, ignoreCondition(w, true), stage.quantifier.optional, ft, true);
+}
+
+function createSingleton<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  proceed: MutableState<T> | undefined,
+  take: Condition<T>,
+  ignore: Condition<T> | undefined,
+  optional: boolean,
+  ft: Condition<T> | undefined,
+  firstOfLoop = true,
+): Fragment<T> {
+  const stage = stageOf(w);
+  if (stage.group) return createGroup(g, w, sink, proceed, optional, ft, firstOfLoop);
+  const greedy = stage.quantifier.greedy;
+  const state = g.state(stage.name, 'normal', greedy);
+  // taking an event here ends any negation that guarded an optional path before it
+  const target = copyWithoutTransitiveNots(g, w, sink);
+  add(state, 'take', target, take);
+  let proceedCondition = trueCondition(w);
+  if (optional && !headOfGroup(w)) {
+    if (greedy) proceedCondition = greedyCondition(proceedCondition, take, ignore, ft);
+    add(state, 'proceed', proceed!, proceedCondition);
+  }
+  if (ignore !== undefined) {
+    let ignoreState = state;
+    if (optional) {
+      // once the optional stage skips an event, it may no longer PROCEED past itself
+      ignoreState = g.state(stage.name, 'normal', greedy);
+      add(ignoreState, 'take', target, take);
+      add(ignoreState, 'ignore', ignoreState, ignore);
+      addStopStates(g, w, ignoreState);
+      if (greedy) add(ignoreState, 'proceed', proceed!, proceedCondition);
+    }
+    add(state, 'ignore', ignoreState, ignore);
+  }
+  return { state, followingTake: followingTakeOf(ft, take, optional) };
+}
+
+function createGroup<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  proceed: MutableState<T> | undefined,
+  optional: boolean,
+  ft: Condition<T> | undefined,
+  firstOfLoop: boolean,
+): Fragment<T> {
+  const stage = stageOf(w);
+  const proceedCondition = trueCondition(w);
+  const inner = innerWalk(w, stage, firstOfLoop);
+  const middle = middleStates(g, inner, sink, undefined, 0);
+  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle.state, middle.followingTake);
+  if (optional) add(head.state, 'proceed', proceed!, proceedCondition);
+  return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, optional) };
+}
+
+function createLoopingGroup<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+  const stage = stageOf(w);
+  const proceedCondition = trueCondition(w);
+  const loopBack = g.state(stage.name, 'normal', stage.quantifier.greedy);
+  const inner = innerWalk(w, stage, false);
+  const middle = middleStates(g, inner, loopBack, undefined, 0);
+  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle.state, middle.followingTake);
+  add(head.state, 'proceed', sink, proceedCondition);
+  add(loopBack, 'proceed', head.state, proceedCondition);
+  return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, true) };
+}
+
+function createLooping<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+  const stage = stageOf(w);
+  if (stage.group) return createLoopingGroup(g, w, sink, ft);
+  const ignore = withUntil(innerIgnoreCondition(w), stage.until, false);
+  const take = withUntil(takeCondition(w, stage), stage.until, true)!;
+  const greedy = stage.quantifier.greedy;
+  const proceedCondition = greedy ? greedyCondition(trueCondition(w), take, ignore, ft) : trueCondition(w);
+  const looping = g.state(stage.name, 'normal', greedy);
+  add(looping, 'proceed', sink, proceedCondition);
+  add(looping, 'take', looping, take);
+  addStopStateToLooping(g, w, looping);
+  if (ignore !== undefined) {
+    const ignoreState = g.state(stage.name, 'normal', greedy);
+    add(ignoreState, 'take', looping, take);
+    add(ignoreState, 'ignore', ignoreState, ignore);
+    add(looping, 'ignore', ignoreState, ignore);
+    if (greedy) add(ignoreState, 'proceed', sink, proceedCondition);
+    addStopStateToLooping(g, w, ignoreState);
+  }
+  return { state: looping, followingTake: followingTakeOf(ft, take, true) };
+}
+
+function innerWalk<T>(w: Walk<T>, stage: Stage<T>, firstOfLoop: boolean): Walk<T> {
+  const stages = stage.group!.stages;
+  return { stages, i: stages.length - 1, group: { stage, firstOfLoop }, following: w.following };
+}
+
+/** Negations that guard the current stage: a backward run of optional stages ending in notFollowedBy. */
+function currentNots<T>(w: Walk<T>): { condition: Condition<T>; name: string }[] {
+  const nots: { condition: Condition<T>; name: string }[] = [];
+  for (let j = w.i - 1; j >= 0; j--) {
+    const prev = w.stages[j]!;
+    const q = prev.quantifier;
+    if (!(q.optional || q.consuming === 'notFollow')) break;
+    if (q.consuming === 'notFollow') nots.push({ condition: takeCondition({ ...w, i: j }, prev), name: prev.name });
+  }
+  return nots;
+}
+
+function addStopStates<T>(g: GraphBuilder<T>, w: Walk<T>, state: MutableState<T>): void {
+  for (const not of currentNots(w)) add(state, 'proceed', g.stop(not.condition, not.name), not.condition);
+}
+
+function addStopStateToLooping<T>(g: GraphBuilder<T>, w: Walk<T>, state: MutableState<T>): void {
+  const next = w.following;
+  if (next !== undefined && next.quantifier.consuming === 'notFollow') {
+    const not = takeCondition(w, next);
+    add(state, 'proceed', g.stop(not, next.name), not);
+  }
+}
+
+/**
+ * Taking an event in an optional stage discards the negations before it: for
+ * `a notFollowedBy(b) c.optional() d`, "a c b d" matches but "a b d" does not. Copies `sink`
+ * without the STOP edges of those negations (only when needed).
+ */
+function copyWithoutTransitiveNots<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>): MutableState<T> {
+  const nots = currentNots(w);
+  if (nots.length === 0 || !stageOf(w).quantifier.optional) return sink;
+  const copy = g.state(sink.stage, sink.kind, sink.greedy);
+  for (const t of sink.transitions) {
+    const target = t.target as MutableState<T>;
+    if (t.action === 'proceed') {
+      if (target.kind === 'stop') {
+        if (!nots.some((n) => n.name === target.stage)) add(copy, t.action, target, t.condition);
+      } else {
+        add(copy, t.action, copyWithoutTransitiveNots(g, w, target), t.condition);
+      }
+    } else {
+      add(copy, t.action, target === sink ? copy : target, t.condition);
+    }
+  }
+  return copy;
+}
+
+const headOfGroup = <T>(w: Walk<T>): boolean => w.group !== undefined && w.i === 0;
+
+function isOptional<T>(w: Walk<T>, firstOfLoop: boolean): boolean {
+  if (headOfGroup(w)) return firstOfLoop && w.group!.firstOfLoop && w.group!.stage.quantifier.optional;
+  return stageOf(w).quantifier.optional;
+}
+
+function ignoreFor<T>(strategy: ConsumingStrategy, stage: Stage<T>): Condition<T> | undefined {
+  switch (strategy) {
+    case 'strict':
+    case 'notNext':
+    case 'notFollow':
+      return undefined;
+    case 'skipTillNext':
+      return Conditions.not(stage.condition ?? Conditions.always());
+    case 'skipTillAny':
+      return Conditions.always();
+    default: {
+      const never: never = strategy;
+      throw new Error(`unknown consuming strategy ${String(never)}`);
+    }
+  }
+}
+
+function groupUntil<T>(w: Walk<T>): Condition<T> | undefined {
+  return w.group?.stage.until;
+}
+
+/** IGNORE between the previous stage and this one. */
+function ignoreCondition<T>(w: Walk<T>, firstOfLoop: boolean): Condition<T> | undefined {
+  const stage = stageOf(w);
+  let strategy = stage.quantifier.consuming;
+  if (headOfGroup(w)) {
+    const gq = w.group!.stage.quantifier;
+    strategy = firstOfLoop && w.group!.firstOfLoop ? gq.consuming : gq.inner;
+  }
+  return withUntil(ignoreFor(strategy, stage), groupUntil(w), false);
+}
+
+/** IGNORE between iterations of this stage. */
+function innerIgnoreCondition<T>(w: Walk<T>): Condition<T> | undefined {
+  const stage = stageOf(w);
+  const strategy = headOfGroup(w) ? w.group!.stage.quantifier.inner : stage.quantifier.inner;
+  return withUntil(ignoreFor(strategy, stage), groupUntil(w), false);
+}
+
+function takeCondition<T>(w: Walk<T>, stage: Stage<T>): Condition<T> {
+  return withUntil(stage.condition ?? Conditions.always(), groupUntil(w), true)!;
+}
+
+function trueCondition<T>(w: Walk<T>): Condition<T> {
+  return withUntil(Conditions.always(), groupUntil(w), true)!;
+}
+
+function withUntil<T>(c: Condition<T> | undefined, until: Condition<T> | undefined, isTake: boolean): Condition<T> | undefined {
+  if (until !== undefined && c !== undefined) return Conditions.and(Conditions.not(until), c);
+  if (until !== undefined && isTake) return Conditions.not(until);
+  return c;
+}
+
+/** A greedy stage PROCEEDs only when it cannot take the event and what follows can (or nothing can). */
+function greedyCondition<T>(
+  c: Condition<T>,
+  take: Condition<T>,
+  ignore: Condition<T> | undefined,
+  ft: Condition<T> | undefined,
+): Condition<T> {
+  let g = Conditions.and(c, Conditions.not(take));
+  if (ft !== undefined) g = Conditions.and(g, ft);
+  return Conditions.or(g, Conditions.not(ignore !== undefined ? Conditions.or(take, ignore) : take));
+}
+
+function followingTakeOf<T>(ft: Condition<T> | undefined, current: Condition<T> | undefined, optional: boolean) {
+  if (current === undefined) return ft;
+  return optional && ft !== undefined ? Conditions.or(current, ft) : current;
+}
+
+function minWindow<T>(stages: readonly Stage<T>[]): number {
+  let w = 0;
+  for (const s of stages) {
+    if (s.window !== undefined && (w === 0 || s.window < w)) w = s.window;
+    if (s.group) {
+      const inner = minWindow(s.group.stages);
+      if (inner > 0 && (w === 0 || inner < w)) w = inner;
+    }
+  }
+  return w;
+}
+
+function collectGapWindows<T>(stages: readonly Stage<T>[], into: Map<string, number>): void {
+  for (const s of stages) {
+    if (s.gapWindow !== undefined) into.set(s.name, s.gapWindow);
+    if (s.group) collectGapWindows(s.group.stages, into);
+  }
+}
+
+function allNames<T>(stages: readonly Stage<T>[], into: string[]): string[] {
+  for (const s of stages) {
+    if (s.group) allNames(s.group.stages, into);
+    else into.push(s.name);
+  }
+  return into;
+}
+
+function validate<T>(pattern: Pattern<T, any>): void {
+  const names = allNames(pattern.stages, []);
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (n === '$endState$') throw new MalformedPatternError('Pattern: "$endState$" is reserved; rename the stage');
+    if (seen.has(n)) throw new MalformedPatternError(`Pattern: the stage name "${n}" is used twice; stage names must be unique`);
+    seen.add(n);
+  }
+  const last = pattern.stages[pattern.stages.length - 1]!;
+  if (last.quantifier.consuming === 'notFollow' && minWindow(pattern.stages) === 0 && last.gapWindow === undefined) {
+    throw new MalformedPatternError(
+      `Pattern.notFollowedBy: "${last.name}" ends the pattern, so it needs within(ms): add .within(...) to say how long the absence must last`,
+    );
+  }
+  const target = pattern.skipStrategy.patternName;
+  if (target !== undefined && !seen.has(target)) {
+    throw new MalformedPatternError(
+      `AfterMatchSkipStrategy.${pattern.skipStrategy.kind}: the pattern has no stage "${target}" (stages: ${names.join(', ')})`,
+    );
+  }
+}

@@ -1,0 +1,72 @@
+import type { Condition } from '../pattern/condition';
+import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+
+/** What a transition does with the event: consume it, skip it, or move on without consuming (ε). */
+export type Action = 'take' | 'ignore' | 'proceed';
+
+/** `pending`: a trailing `notFollowedBy`, whose partial matches become matches when their window closes. */
+export type StateKind = 'start' | 'normal' | 'final' | 'stop' | 'pending';
+
+export interface Transition<T> {
+  readonly action: Action;
+  readonly target: NFAStateNode<T>;
+  /** `undefined` means always. */
+  readonly condition: Condition<T> | undefined;
+}
+
+/** A state of the compiled NFA; `stage` is the pattern stage it belongs to. */
+export interface NFAStateNode<T> {
+  readonly id: number;
+  readonly stage: string;
+  readonly kind: StateKind;
+  readonly greedy: boolean;
+  readonly transitions: readonly Transition<T>[];
+}
+
+/** The compiled, immutable NFA: shared by every key; per-key state lives in `NFAState`. */
+export interface CompiledNFA<T> {
+  readonly states: readonly NFAStateNode<T>[];
+  readonly start: NFAStateNode<T>;
+  /** `within(ms)`: the minimum over stages; 0 when none. */
+  readonly windowTime: number;
+  /** `within(ms, PREVIOUS_AND_CURRENT)` by stage name. */
+  readonly gapWindows: ReadonlyMap<string, number>;
+  readonly skipStrategy: AfterMatchSkipStrategy;
+  /** Top-level stage names in pattern order. */
+  readonly stageNames: readonly string[];
+}
+
+/** A state under construction: transitions are added while the compiler walks the pattern. */
+export interface MutableState<T> {
+  readonly id: number;
+  readonly stage: string;
+  kind: StateKind;
+  readonly greedy: boolean;
+  readonly transitions: Transition<T>[];
+}
+
+/** Collects states as the compiler creates them; shares stop states by negated stage name. */
+export class GraphBuilder<T> {
+  readonly states: MutableState<T>[] = [];
+  private readonly stops = new Map<string, MutableState<T>>();
+
+  state(stage: string, kind: StateKind, greedy = false): MutableState<T> {
+    const s: MutableState<T> = { id: this.states.length, stage, kind, greedy, transitions: [] };
+    this.states.push(s);
+    return s;
+  }
+
+  stop(condition: Condition<T>, stage: string): MutableState<T> {
+    let s = this.stops.get(stage);
+    if (s === undefined) {
+      s = this.state(stage, 'stop');
+      add(s, 'take', s, condition);
+      this.stops.set(stage, s);
+    }
+    return s;
+  }
+}
+
+export function add<T>(from: MutableState<T>, action: Action, to: MutableState<T>, condition: Condition<T> | undefined): void {
+  from.transitions.push({ action, target: to as NFAStateNode<T>, condition });
+}

@@ -1,0 +1,357 @@
+import { type MatchIds, SharedBuffer, type SharedBufferSnapshot } from '../buffer/shared-buffer';
+import { compareEventIds, type EventId } from '../buffer/event-id';
+import type { CompiledNFA, NFAStateNode, Transition } from '../compiler/graph';
+import type { Condition, ConditionContext } from '../pattern/condition';
+import { addStage, type Dewey, deweyStart, increase } from './dewey';
+
+/** A match: each stage name mapped to the events it took, oldest first, stages in pattern order. */
+export type Match<T> = Readonly<Record<string, readonly T[]>>;
+
+/** One branch of the automaton for one key (FlinkCEP's `ComputationState`). */
+interface ComputationState<T> {
+  readonly state: NFAStateNode<T>;
+  /** The buffer node of the last event taken; `null` before the first. */
+  readonly prev: string | null;
+  readonly version: Dewey;
+  readonly startTs: number;
+  readonly prevTs: number;
+  readonly startId: EventId | null;
+}
+
+/** The per-key mutable state of an NFA: partial matches, matches waiting on skip ordering, the buffer. */
+export interface NFAState<T> {
+  partial: ComputationState<T>[];
+  completed: ComputationState<T>[];
+  readonly buffer: SharedBuffer<T>;
+}
+
+export interface NFAStateSnapshot<T> {
+  readonly partial: readonly PlainComputationState[];
+  readonly completed: readonly PlainComputationState[];
+  readonly buffer: SharedBufferSnapshot<T>;
+}
+
+type PlainComputationState = [state: number, prev: string | null, version: number[], startTs: number, prevTs: number, startId: [number, number] | null];
+
+export interface AdvanceResult<T> {
+  readonly matches: Match<T>[];
+  /** Timed-out partial matches with their timeout timestamps (when asked for). */
+  readonly timeouts: [Match<T>, number][];
+  /** How many partial matches timed out. */
+  readonly timedOut: number;
+}
+
+/** Partial matches ordered by their first event; the start state (no event yet) last. */
+function byStart<T>(a: ComputationState<T>, b: ComputationState<T>): number {
+  if (a.startId === null) return b.startId === null ? 0 : 1;
+  if (b.startId === null) return -1;
+  return compareEventIds(a.startId, b.startId);
+}
+
+/**
+ * The NFA runtime over a compiled graph (FlinkCEP's `NFA`): pure with respect to the graph,
+ * all mutation in the `NFAState` it is handed. `process` feeds one event; `advanceTime` applies
+ * `within` (timeouts, and matches of a trailing `notFollowedBy`). Neither reads a clock.
+ */
+export class NFA<T> {
+  private readonly ctx = new LazyContext<T>();
+
+  constructor(
+    readonly compiled: CompiledNFA<T>,
+    /** Most partial matches a key may hold; beyond it the oldest are dropped (and counted). */
+    private readonly maxPartialMatches = Number.POSITIVE_INFINITY,
+  ) {}
+
+  createState(): NFAState<T> {
+    return { partial: [this.startState(deweyStart)], completed: [], buffer: new SharedBuffer<T>() };
+  }
+
+  private startState(version: Dewey): ComputationState<T> {
+    return { state: this.compiled.start, prev: null, version, startTs: -1, prevTs: -1, startId: null };
+  }
+
+  /** True when the key holds nothing beyond the start state. */
+  isEmpty(s: NFAState<T>): boolean {
+    return s.completed.length === 0 && s.partial.length === 1 && s.partial[0]!.startId === null;
+  }
+
+  /** The earliest event time at which `advanceTime` would change something, or `Infinity`. */
+  nextDeadline(s: NFAState<T>): number {
+    let t = Number.POSITIVE_INFINITY;
+    const { windowTime, gapWindows } = this.compiled;
+    for (const cs of s.partial) {
+      if (cs.startId === null) continue;
+      if (windowTime > 0) t = Math.min(t, cs.startTs + windowTime);
+      const gap = gapWindows.get(cs.state.stage);
+      if (gap !== undefined) t = Math.min(t, cs.prevTs + gap);
+    }
+    return t;
+  }
+
+  /**
+   * Feeds one event. Returns the matches it completes and how many partial matches were
+   * dropped by the cap.
+   */
+  process(s: NFAState<T>, value: T, ts: number): { matches: Match<T>[]; dropped: number } {
+    const id = s.buffer.registerEvent(value, ts);
+    const newPartial: ComputationState<T>[] = [];
+    const potential: ComputationState<T>[] = [];
+    for (const cs of s.partial) {
+      const next = this.computeNextStates(s.buffer, cs, id, value, ts);
+      const retain: ComputationState<T>[] = [];
+      let discard = false;
+      for (const n of next) {
+        if (n.state.kind === 'final') potential.push(n);
+        else if (n.state.kind === 'stop') {
+          discard = true;
+          s.buffer.release(n.prev);
+        } else retain.push(n);
+      }
+      if (discard) for (const r of retain) s.buffer.release(r.prev);
+      else for (const r of retain) newPartial.push(r);
+    }
+    newPartial.sort(byStart);
+    potential.sort(byStart);
+    const matches: Match<T>[] = [];
+    if (this.compiled.skipStrategy.isSkipStrategy) {
+      this.emitBySkipStrategy(s, potential, newPartial, matches);
+    } else {
+      for (const m of potential) {
+        matches.push(s.buffer.materialize(s.buffer.extract(m.prev, m.version)));
+        s.buffer.release(m.prev);
+      }
+    }
+    let dropped = 0;
+    // The cap drops the oldest partial matches (never the start state).
+    while (newPartial.length - 1 > this.maxPartialMatches && newPartial[0]!.startId !== null) {
+      s.buffer.release(newPartial.shift()!.prev);
+      dropped++;
+    }
+    s.partial = newPartial;
+    s.buffer.releaseEvent(id);
+    return { matches, dropped };
+  }
+
+  /**
+   * Moves event time to `ts`: partial matches whose window has closed time out (or, waiting in a
+   * trailing `notFollowedBy`, become matches).
+   */
+  advanceTime(s: NFAState<T>, ts: number, withTimeouts = true): AdvanceResult<T> {
+    const { windowTime, gapWindows } = this.compiled;
+    const newPartial: ComputationState<T>[] = [];
+    const potential: ComputationState<T>[] = [];
+    const timeouts: [Match<T>, number][] = [];
+    let timedOut = 0;
+    for (const cs of s.partial) {
+      if (cs.startId === null) {
+        newPartial.push(cs);
+        continue;
+      }
+      const gap = gapWindows.get(cs.state.stage);
+      const byGap = gap !== undefined && ts - cs.prevTs >= gap;
+      const byWindow = windowTime > 0 && ts - cs.startTs >= windowTime;
+      if (!byGap && !byWindow) {
+        newPartial.push(cs);
+        continue;
+      }
+      if (cs.state.kind === 'pending') {
+        potential.push(cs);
+        continue;
+      }
+      timedOut++;
+      if (withTimeouts) {
+        const partial = s.buffer.materialize(s.buffer.extract(cs.prev, cs.version));
+        timeouts.push([partial, byGap ? cs.prevTs + gap! : cs.startTs + windowTime]);
+      }
+      s.buffer.release(cs.prev);
+    }
+    potential.sort(byStart);
+    const matches: Match<T>[] = [];
+    this.emitBySkipStrategy(s, potential, newPartial, matches);
+    s.partial = newPartial;
+    return { matches, timeouts, timedOut };
+  }
+
+  /**
+   * Emits completed matches in order of their first event, only once no partial match started
+   * earlier (a later-emitted match could otherwise be pruned by an earlier one), pruning as the
+   * skip strategy says after each.
+   */
+  private emitBySkipStrategy(
+    s: NFAState<T>,
+    potential: ComputationState<T>[],
+    partial: ComputationState<T>[],
+    out: Match<T>[],
+  ): void {
+    if (potential.length > 0) {
+      for (const p of potential) s.completed.push(p);
+      s.completed.sort(byStart);
+    }
+    while (s.completed.length > 0 && (partial.length === 0 || byStart(s.completed[0]!, partial[0]!) <= 0)) {
+      const m = s.completed.shift()!;
+      const ids = s.buffer.extract(m.prev, m.version);
+      this.prune(s.buffer, partial, ids);
+      this.prune(s.buffer, s.completed, ids);
+      out.push(s.buffer.materialize(ids));
+      s.buffer.release(m.prev);
+    }
+  }
+
+  private prune(buffer: SharedBuffer<T>, states: ComputationState<T>[], ids: MatchIds): void {
+    const skip = this.compiled.skipStrategy;
+    const pruningId = skip.pruningId(ids);
+    if (pruningId === undefined) return;
+    let w = 0;
+    for (let r = 0; r < states.length; r++) {
+      const cs = states[r]!;
+      if (cs.startId !== null && skip.shouldPrune(cs.startId, pruningId)) buffer.release(cs.prev);
+      else states[w++] = cs;
+    }
+    states.length = w;
+  }
+
+  private computeNextStates(
+    buffer: SharedBuffer<T>,
+    cs: ComputationState<T>,
+    id: EventId,
+    value: T,
+    ts: number,
+  ): ComputationState<T>[] {
+    const ctx = this.ctx.reset(buffer, cs, ts);
+    const { edges, takes, ignores } = this.decisionGraph(cs, value, ctx);
+    let takeBranchesToVisit = Math.max(0, takes - 1);
+    let ignoreBranchesToVisit = ignores;
+    const totalTakeToSkip = Math.max(0, takes - 1);
+    const out: ComputationState<T>[] = [];
+    const isStart = cs.state.kind === 'start';
+    for (const [source, edge] of edges) {
+      if (edge.action === 'ignore') {
+        if (isStart) continue;
+        let version: Dewey;
+        if (edge.target === cs.state) {
+          version = increase(cs.version, selfIncrease(ignores, takes));
+        } else {
+          version = addStage(increase(cs.version, totalTakeToSkip + ignoreBranchesToVisit));
+          ignoreBranchesToVisit--;
+        }
+        this.add(buffer, out, edge.target, cs.prev, version, cs.startTs, cs.prevTs, cs.startId);
+      } else if (edge.action === 'take') {
+        const currentVersion = increase(cs.version, takeBranchesToVisit);
+        const nextVersion = addStage(currentVersion);
+        takeBranchesToVisit--;
+        const entry = buffer.put(source.stage, id, cs.prev, currentVersion);
+        const startTs = isStart ? ts : cs.startTs;
+        const startId = isStart ? id : cs.startId;
+        this.add(buffer, out, edge.target, entry, nextVersion, startTs, ts, startId);
+        const final = this.finalAfterProceed(edge.target, value, ctx);
+        if (final !== undefined) this.add(buffer, out, final, entry, nextVersion, startTs, ts, startId);
+      }
+    }
+    if (isStart) out.push(this.startState(increase(cs.version, selfIncrease(ignores, takes))));
+    if (cs.prev !== null) buffer.release(cs.prev);
+    return out;
+  }
+
+  private add(
+    buffer: SharedBuffer<T>,
+    out: ComputationState<T>[],
+    state: NFAStateNode<T>,
+    prev: string | null,
+    version: Dewey,
+    startTs: number,
+    prevTs: number,
+    startId: EventId | null,
+  ): void {
+    out.push({ state, prev, version, startTs, prevTs, startId });
+    if (prev !== null) buffer.lock(prev);
+  }
+
+  /** The TAKE and IGNORE edges open to this event, following PROCEED (ε) edges. */
+  private decisionGraph(cs: ComputationState<T>, value: T, ctx: LazyContext<T>) {
+    const edges: [NFAStateNode<T>, Transition<T>][] = [];
+    let takes = 0;
+    let ignores = 0;
+    const stack: NFAStateNode<T>[] = [cs.state];
+    while (stack.length > 0) {
+      const state = stack.pop()!;
+      for (const t of state.transitions) {
+        if (!check(t.condition, value, ctx)) continue;
+        if (t.action === 'proceed') stack.push(t.target);
+        else {
+          edges.push([state, t]);
+          if (t.action === 'take') takes++;
+          else if (t.target !== cs.state) ignores++;
+        }
+      }
+    }
+    return { edges, takes, ignores };
+  }
+
+  /** A final state reachable from `state` by PROCEED edges open to this event (an optional tail). */
+  private finalAfterProceed(state: NFAStateNode<T>, value: T, ctx: LazyContext<T>): NFAStateNode<T> | undefined {
+    const stack: NFAStateNode<T>[] = state.greedy ? [] : [state];
+    while (stack.length > 0) {
+      const s = stack.pop()!;
+      for (const t of s.transitions) {
+        if (t.action !== 'proceed' || !check(t.condition, value, ctx)) continue;
+        if (t.target.kind === 'final') return t.target;
+        if (!t.target.greedy) stack.push(t.target);
+      }
+    }
+    return undefined;
+  }
+
+  snapshot(s: NFAState<T>): NFAStateSnapshot<T> {
+    const plain = (cs: ComputationState<T>): PlainComputationState => [
+      cs.state.id,
+      cs.prev,
+      [...cs.version],
+      cs.startTs,
+      cs.prevTs,
+      cs.startId === null ? null : [cs.startId.ts, cs.startId.seq],
+    ];
+    return { partial: s.partial.map(plain), completed: s.completed.map(plain), buffer: s.buffer.snapshot() };
+  }
+
+  restore(snap: NFAStateSnapshot<T>): NFAState<T> {
+    const states = this.compiled.states;
+    const cs = ([state, prev, version, startTs, prevTs, startId]: PlainComputationState): ComputationState<T> => ({
+      state: states[state]!,
+      prev,
+      version,
+      startTs,
+      prevTs,
+      startId: startId === null ? null : { ts: startId[0], seq: startId[1] },
+    });
+    return { partial: snap.partial.map(cs), completed: snap.completed.map(cs), buffer: SharedBuffer.restore(snap.buffer) };
+  }
+}
+
+function selfIncrease(ignores: number, takes: number): number {
+  return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);
+}
+
+function check<T>(c: Condition<T> | undefined, value: T, ctx: ConditionContext<T>): boolean {
+  return c === undefined || c(value, ctx);
+}
+
+/** The condition context of one branch: its events are extracted only if a condition asks. */
+class LazyContext<T> implements ConditionContext<T> {
+  private buffer!: SharedBuffer<T>;
+  private cs!: ComputationState<T>;
+  private cache: Record<string, T[]> | undefined;
+  timestamp = 0;
+
+  reset(buffer: SharedBuffer<T>, cs: ComputationState<T>, ts: number): this {
+    this.buffer = buffer;
+    this.cs = cs;
+    this.cache = undefined;
+    this.timestamp = ts;
+    return this;
+  }
+
+  eventsForPattern(name: string): readonly T[] {
+    if (this.cache === undefined) this.cache = this.buffer.materialize(this.buffer.extract(this.cs.prev, this.cs.version));
+    return this.cache[name] ?? [];
+  }
+}

@@ -1,0 +1,100 @@
+import { asyncScheduler } from 'rxjs';
+import { type Collector, DataStream, KeyedStream, type OutputTag } from '@eventide/core';
+import { compile } from '../compiler/compile';
+import type { CompiledNFA } from '../compiler/graph';
+import type { Match } from '../nfa/nfa';
+import type { Pattern } from '../pattern/pattern';
+import { CepOperator, type PatternContext, type PatternProcessFunction } from './cep-operator';
+
+export interface CepOptions<T> {
+  /** Orders events that share a timestamp (default: arrival order). */
+  readonly comparator?: (a: T, b: T) => number;
+  /**
+   * Most partial matches one key may hold. Beyond it the oldest are dropped and counted in the
+   * `partialMatchesDropped` metric, so a runaway pattern cannot exhaust memory. Default: no cap.
+   */
+  readonly maxPartialMatchesPerKey?: number;
+  /** Processing-time clock for records without event timestamps (default: RxJS `asyncScheduler`). */
+  readonly clock?: { now(): number };
+}
+
+/**
+ * A pattern applied to a stream (Flink's `PatternStream`): finish it with `select` or `process`
+ * to get a `DataStream` of results. Immutable: settings return a new `PatternStream`.
+ */
+export class PatternStream<T> {
+  /** @internal */
+  constructor(
+    private readonly input: DataStream<T>,
+    private readonly keySelector: (value: T) => unknown,
+    private readonly compiled: CompiledNFA<T>,
+    private readonly options: CepOptions<T>,
+    private readonly lateTag: OutputTag<T> | undefined,
+  ) {}
+
+  /** Sends events that arrive behind the watermark to `tag` (otherwise they are dropped and counted). */
+  sideOutputLateData(tag: OutputTag<T>): PatternStream<T> {
+    return new PatternStream(this.input, this.keySelector, this.compiled, this.options, tag);
+  }
+
+  /** Orders events with equal timestamps. */
+  withComparator(comparator: (a: T, b: T) => number): PatternStream<T> {
+    return new PatternStream(this.input, this.keySelector, this.compiled, { ...this.options, comparator }, this.lateTag);
+  }
+
+  /**
+   * One output per match; with a timeout tag, each timed-out partial match also goes to
+   * `timeoutTag` as `timeoutFn(partialMatch, timeoutTimestamp)`.
+   */
+  select<O>(fn: (match: Match<T>) => O): DataStream<O>;
+  select<L, O>(timeoutTag: OutputTag<L>, timeoutFn: (match: Match<T>, timeoutTimestamp: number) => L, fn: (match: Match<T>) => O): DataStream<O>;
+  select<L, O>(
+    a: ((match: Match<T>) => O) | OutputTag<L>,
+    timeoutFn?: (match: Match<T>, timeoutTimestamp: number) => L,
+    fn?: (match: Match<T>) => O,
+  ): DataStream<O> {
+    if (typeof a === 'function') {
+      const select = a;
+      return this.process<O>({ processMatch: (m, _ctx, out) => out.collect(select(m)) });
+    }
+    const tag = a;
+    const select = fn!;
+    const onTimeout = timeoutFn!;
+    return this.process<O>({
+      processMatch: (m, _ctx, out) => out.collect(select(m)),
+      processTimedOutMatch: (m, ctx: PatternContext) => ctx.output(tag, onTimeout(m, ctx.timestamp)),
+    });
+  }
+
+  /** Full control: `processMatch(match, ctx, out)` and optionally `processTimedOutMatch(match, ctx)`. */
+  process<O>(fn: PatternProcessFunction<T, O>): DataStream<O> {
+    const config = {
+      keySelector: this.keySelector,
+      compiled: this.compiled,
+      fn,
+      lateTag: this.lateTag,
+      comparator: this.options.comparator,
+      maxPartialMatchesPerKey: this.options.maxPartialMatchesPerKey ?? Number.POSITIVE_INFINITY,
+      clock: this.options.clock ?? asyncScheduler,
+    };
+    return this.input.transform<O>('cep', (init) => new CepOperator(init, config));
+  }
+}
+
+const NO_KEY = () => undefined;
+
+/** Entry point (Flink's `CEP`). */
+export const CEP = {
+  /**
+   * Applies `pattern` to `stream`: per key for a `KeyedStream`, over the whole stream otherwise.
+   * The pattern is compiled (and validated) here.
+   * @example
+   * CEP.pattern(readings.keyBy((r) => r.meter), spike).select((m) => ({ meter: m.high![0]!.meter }));
+   */
+  pattern<T>(stream: DataStream<T>, pattern: Pattern<T, any>, options: CepOptions<T> = {}): PatternStream<T> {
+    const keySelector = stream instanceof KeyedStream ? (stream.keySelector as (value: T) => unknown) : NO_KEY;
+    return new PatternStream(stream, keySelector, compile(pattern), options, undefined);
+  },
+};
+
+export type { Collector };

@@ -1,0 +1,255 @@
+import { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+import { type Condition, Conditions } from './condition';
+import { MalformedPatternError } from './errors';
+import { type ConsumingStrategy, type Quantifier, single } from './quantifier';
+import { WithinType } from './within';
+
+/** One stage of a pattern: a named step, or a group (a whole pattern used as a step). */
+export interface Stage<T> {
+  readonly name: string;
+  readonly condition: Condition<T> | undefined;
+  readonly until: Condition<T> | undefined;
+  readonly quantifier: Quantifier;
+  /** For a group stage: the inner pattern. */
+  readonly group: Pattern<T> | undefined;
+  /** `within(ms, PREVIOUS_AND_CURRENT)` set on this stage. */
+  readonly gapWindow: number | undefined;
+  /** `within(ms)` set on this stage (the compiler takes the minimum over stages). */
+  readonly window: number | undefined;
+}
+
+let groupCount = 0;
+
+/**
+ * A FlinkCEP pattern: a sequence of named stages with conditions, contiguity and quantifiers.
+ * Immutable: every call returns a new frozen pattern. `F` is the event type the current stage's
+ * conditions see, narrowed by type-guard conditions.
+ *
+ * @example
+ * const spike = Pattern.begin<Reading>('high')
+ *   .where((r) => r.kWh > 0.4)
+ *   .next('higher')
+ *   .where((r, ctx) => r.kWh > ctx.eventsForPattern('high')[0]!.kWh)
+ *   .within(10 * 60_000);
+ */
+export class Pattern<T, F extends T = T> {
+  /** Phantom field carrying `F`; never set. */
+  declare readonly __stageType?: F;
+
+  private constructor(
+    readonly stages: readonly Stage<T>[],
+    readonly skipStrategy: AfterMatchSkipStrategy,
+  ) {
+    Object.freeze(this.stages);
+    Object.freeze(this);
+  }
+
+  /** Starts a pattern with a stage `name`, or with a group (a pattern used as the first stage). */
+  static begin<T>(nameOrGroup: string | Pattern<T, any>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, T> {
+    const skip = skipStrategy ?? AfterMatchSkipStrategy.noSkip();
+    return new Pattern<T, T>([newStage<T>('Pattern.begin', nameOrGroup, 'skipTillNext')], skip);
+  }
+
+  /** The stage being built (the last one). */
+  get name(): string {
+    return this.last.name;
+  }
+
+  private get last(): Stage<T> {
+    return this.stages[this.stages.length - 1]!;
+  }
+
+  private withLast(api: string, change: Partial<Stage<T>>): Pattern<T, any> {
+    const stage = { ...this.last, ...change };
+    if (stage.group && (change.condition || change.until)) {
+      throw new MalformedPatternError(`${api}: a group pattern takes no conditions; put them on its stages`);
+    }
+    return new Pattern<T, any>([...this.stages.slice(0, -1), Object.freeze(stage)], this.skipStrategy);
+  }
+
+  private append(api: string, nameOrGroup: string | Pattern<T, any>, consuming: ConsumingStrategy): Pattern<T, T> {
+    if ((consuming === 'notNext' || consuming === 'notFollow') && this.last.quantifier.optional) {
+      throw new MalformedPatternError(
+        `${api}: a negation cannot follow an optional stage ("${this.last.name}"); write two patterns, one with and one without the optional stage`,
+      );
+    }
+    if ((consuming === 'notNext' || consuming === 'notFollow') && typeof nameOrGroup !== 'string') {
+      throw new MalformedPatternError(`${api}: a negation takes a stage name, not a group pattern`);
+    }
+    return new Pattern<T, T>([...this.stages, newStage<T>(api, nameOrGroup, consuming)], this.skipStrategy);
+  }
+
+  /** Adds a condition the stage's events must meet (AND with earlier ones); a type guard narrows `F`. */
+  where<S extends F>(condition: (event: F, ctx: import('./condition').ConditionContext<T>) => event is S): Pattern<T, S>;
+  where(condition: Condition<F>): Pattern<T, F>;
+  where(condition: Condition<F>): Pattern<T, any> {
+    const c = condition as unknown as Condition<T>;
+    const prev = this.last.condition;
+    return this.withLast('Pattern.where', { condition: prev ? Conditions.and(prev, c) : c });
+  }
+
+  /** Adds an alternative condition (OR with the earlier ones). */
+  or<S extends F>(condition: Condition<S>): Pattern<T, F> {
+    const c = condition as unknown as Condition<T>;
+    const prev = this.last.condition;
+    return this.withLast('Pattern.or', { condition: prev ? Conditions.or(prev, c) : c });
+  }
+
+  /** Stops a looping stage at the first event that meets `condition` (that event is not taken). */
+  until(condition: Condition<F>): Pattern<T, F> {
+    const q = this.last.quantifier;
+    if (q.multiplicity !== 'looping') {
+      throw new MalformedPatternError(
+        `Pattern.until: "${this.last.name}" is not looping; until applies after oneOrMore() or timesOrMore(n)`,
+      );
+    }
+    if (this.last.until) throw new MalformedPatternError(`Pattern.until: "${this.last.name}" already has an until condition`);
+    return this.withLast('Pattern.until', { until: condition as unknown as Condition<T> });
+  }
+
+  /** Strict contiguity: the very next event must match the new stage. */
+  next(nameOrGroup: string | Pattern<T, any>): Pattern<T, T> {
+    return this.append('Pattern.next', nameOrGroup, 'strict');
+  }
+  /** Relaxed contiguity: non-matching events in between are skipped. */
+  followedBy(nameOrGroup: string | Pattern<T, any>): Pattern<T, T> {
+    return this.append('Pattern.followedBy', nameOrGroup, 'skipTillNext');
+  }
+  /** Non-deterministic relaxed contiguity: any later matching event may be taken. */
+  followedByAny(nameOrGroup: string | Pattern<T, any>): Pattern<T, T> {
+    return this.append('Pattern.followedByAny', nameOrGroup, 'skipTillAny');
+  }
+  /** The event right after the previous stage must not match. */
+  notNext(name: string): Pattern<T, T> {
+    return this.append('Pattern.notNext', name, 'notNext');
+  }
+  /**
+   * No matching event may occur between the previous stage and the next one; as the last stage
+   * (with `within`), none may occur until the window closes, and the match is emitted then.
+   */
+  notFollowedBy(name: string): Pattern<T, T> {
+    return this.append('Pattern.notFollowedBy', name, 'notFollow');
+  }
+
+  private quantify(api: string, change: Partial<Quantifier>, requireFresh = true): Pattern<T, F> {
+    const stage = this.last;
+    const q = stage.quantifier;
+    if (q.consuming === 'notNext' || q.consuming === 'notFollow') {
+      throw new MalformedPatternError(`${api}: "${stage.name}" is a negation; negations cannot be quantified or optional`);
+    }
+    if (requireFresh && q.multiplicity !== 'single') {
+      throw new MalformedPatternError(`${api}: "${stage.name}" is already quantified (${describe(q)})`);
+    }
+    return this.withLast(api, { quantifier: Object.freeze({ ...q, ...change }) });
+  }
+
+  /** Exactly `n` events (n ≥ 1), or between `from` and `to` (`from = 0` makes the stage optional). */
+  times(n: number): Pattern<T, F>;
+  times(from: number, to: number): Pattern<T, F>;
+  times(from: number, to?: number): Pattern<T, F> {
+    if (to === undefined) {
+      if (!Number.isInteger(from) || from < 1) {
+        throw new MalformedPatternError(`Pattern.times: n must be an integer ≥ 1, got ${from}; use optional() for zero`);
+      }
+      return this.quantify('Pattern.times', { multiplicity: 'times', from, to: from });
+    }
+    if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0) {
+      throw new MalformedPatternError(`Pattern.times: from and to must be integers with from ≥ 0, got ${from} and ${to}`);
+    }
+    if (from > to) throw new MalformedPatternError(`Pattern.times: from (${from}) must be ≤ to (${to})`);
+    if (to === 0) throw new MalformedPatternError('Pattern.times: from and to cannot both be 0');
+    const optional = from === 0 || this.last.quantifier.optional;
+    return this.quantify('Pattern.times', { multiplicity: 'times', from: Math.max(from, 1), to, optional });
+  }
+
+  /** `n` or more events (n ≥ 1). */
+  timesOrMore(n: number): Pattern<T, F> {
+    if (!Number.isInteger(n) || n < 1) {
+      throw new MalformedPatternError(`Pattern.timesOrMore: n must be an integer ≥ 1, got ${n}`);
+    }
+    return this.quantify('Pattern.timesOrMore', { multiplicity: 'looping', from: n, to: n });
+  }
+
+  /** One or more events; by default skipping non-matching events between them (see `consecutive`). */
+  oneOrMore(): Pattern<T, F> {
+    return this.quantify('Pattern.oneOrMore', { multiplicity: 'looping', from: 1, to: 1 });
+  }
+
+  /** The stage may be skipped entirely. */
+  optional(): Pattern<T, F> {
+    return this.quantify('Pattern.optional', { optional: true }, false);
+  }
+
+  /** A looping / times stage takes as many events as it can before the next stage may start. */
+  greedy(): Pattern<T, F> {
+    const q = this.last.quantifier;
+    if (this.last.group) throw new MalformedPatternError('Pattern.greedy: not applicable to a group pattern');
+    if (q.multiplicity === 'single') {
+      throw new MalformedPatternError(`Pattern.greedy: "${this.last.name}" is a single stage; greedy applies to times/oneOrMore`);
+    }
+    if (q.inner === 'skipTillAny') {
+      throw new MalformedPatternError(`Pattern.greedy: not applicable together with allowCombinations()`);
+    }
+    return this.quantify('Pattern.greedy', { greedy: true }, false);
+  }
+
+  /** Iterations of a looping / times stage must be strictly contiguous. */
+  consecutive(): Pattern<T, F> {
+    if (this.last.quantifier.multiplicity === 'single') {
+      throw new MalformedPatternError(`Pattern.consecutive: "${this.last.name}" is a single stage; apply times/oneOrMore first`);
+    }
+    return this.quantify('Pattern.consecutive', { inner: 'strict' }, false);
+  }
+
+  /** Iterations of a looping / times stage may skip matching events (every combination). */
+  allowCombinations(): Pattern<T, F> {
+    if (this.last.quantifier.multiplicity === 'single') {
+      throw new MalformedPatternError(
+        `Pattern.allowCombinations: "${this.last.name}" is a single stage; apply times/oneOrMore first`,
+      );
+    }
+    if (this.last.quantifier.greedy) {
+      throw new MalformedPatternError('Pattern.allowCombinations: not applicable together with greedy()');
+    }
+    return this.quantify('Pattern.allowCombinations', { inner: 'skipTillAny' }, false);
+  }
+
+  /**
+   * Bounds the match in event time: from its first to its last event (default), or between each
+   * event and the previous one (`WithinType.PREVIOUS_AND_CURRENT`). Decided by the watermark.
+   */
+  within(ms: number, type: WithinType = WithinType.FIRST_AND_LAST): Pattern<T, F> {
+    if (!(Number.isFinite(ms) && ms > 0)) {
+      throw new MalformedPatternError(`Pattern.within: ms must be a finite number > 0, got ${ms}`);
+    }
+    return this.withLast('Pattern.within', type === WithinType.FIRST_AND_LAST ? { window: ms } : { gapWindow: ms });
+  }
+
+  toString(): string {
+    return this.stages.map((s) => `${s.quantifier.consuming}:${s.name}(${describe(s.quantifier)})`).join(' ');
+  }
+}
+
+function newStage<T>(api: string, nameOrGroup: string | Pattern<T, any>, consuming: ConsumingStrategy): Stage<T> {
+  if (typeof nameOrGroup === 'string') {
+    if (nameOrGroup.length === 0) throw new MalformedPatternError(`${api}: a stage name must be a non-empty string`);
+    if (nameOrGroup.includes(':')) throw new MalformedPatternError(`${api}: stage names cannot contain ":" (${nameOrGroup})`);
+  } else if (!(nameOrGroup instanceof Pattern)) {
+    throw new MalformedPatternError(`${api}: expected a stage name or a Pattern`);
+  }
+  const group = typeof nameOrGroup === 'string' ? undefined : nameOrGroup;
+  return Object.freeze({
+    name: group ? `(group ${++groupCount})` : (nameOrGroup as string),
+    condition: undefined,
+    until: undefined,
+    quantifier: single(consuming),
+    group,
+    gapWindow: undefined,
+    window: undefined,
+  });
+}
+
+function describe(q: Quantifier): string {
+  const base = q.multiplicity === 'single' ? 'single' : q.multiplicity === 'times' ? `times(${q.from},${q.to})` : `timesOrMore(${q.from})`;
+  return `${base}${q.optional ? ', optional' : ''}${q.greedy ? ', greedy' : ''}${q.inner !== 'skipTillNext' ? `, inner ${q.inner}` : ''}`;
+}

@@ -1,0 +1,62 @@
+// @eventide/cep/testing: test a pattern without streams, watermarks or buffering (Flink's NFATestHarness).
+import { compile } from '../compiler/compile';
+import { type Match, NFA, type NFAState } from '../nfa/nfa';
+import type { Pattern } from '../pattern/pattern';
+
+export type { Match } from '../nfa/nfa';
+
+/**
+ * Feeds events straight into a pattern's NFA, in the order given: for unit-testing patterns.
+ *
+ * @example
+ * const h = NFATestHarness.forPattern(Pattern.begin<number>('a').where((x) => x > 0).next('b'));
+ * h.process(1, 10); // []
+ * h.process(2, 11); // [{ a: [1], b: [2] }]
+ */
+export class NFATestHarness<T> {
+  private readonly nfa: NFA<T>;
+  private readonly state: NFAState<T>;
+  private readonly pendingTimeouts: [Match<T>, number][] = [];
+  private clock = 0;
+
+  private constructor(pattern: Pattern<T, any>, maxPartialMatches?: number) {
+    this.nfa = new NFA(compile(pattern), maxPartialMatches);
+    this.state = this.nfa.createState();
+  }
+
+  /** Compiles `pattern` (throwing `MalformedPatternError` if it is invalid) into a fresh harness. */
+  static forPattern<T>(pattern: Pattern<T, any>, options: { maxPartialMatches?: number } = {}): NFATestHarness<T> {
+    return new NFATestHarness(pattern, options.maxPartialMatches);
+  }
+
+  /**
+   * Feeds `event` at `timestamp` (default: one more than the last) and returns the matches it
+   * completes. Time first advances to `timestamp`, as in a running job: partial matches outside
+   * `within` are dropped (their timeouts wait for the next `advanceTime` call) and matches a
+   * trailing `notFollowedBy` released by then come first in the result.
+   */
+  process(event: T, timestamp: number = this.clock + 1): Match<T>[] {
+    this.clock = timestamp;
+    const advanced = this.nfa.advanceTime(this.state, timestamp);
+    this.pendingTimeouts.push(...advanced.timeouts);
+    return [...advanced.matches, ...this.nfa.process(this.state, event, timestamp).matches];
+  }
+
+  /** Moves event time to `timestamp`: matches released by time, and timed-out partial matches with their timeout time. */
+  advanceTime(timestamp: number): { matches: Match<T>[]; timeouts: [Match<T>, number][] } {
+    this.clock = Math.max(this.clock, timestamp);
+    const { matches, timeouts } = this.nfa.advanceTime(this.state, timestamp);
+    const all = [...this.pendingTimeouts.splice(0), ...timeouts];
+    return { matches, timeouts: all };
+  }
+
+  /** Partial matches held, not counting the start state. */
+  get partialMatches(): number {
+    return this.state.partial.filter((p) => !this.nfa.isEmpty({ ...this.state, partial: [p], completed: [] })).length;
+  }
+
+  /** Events and buffer nodes held (each event once however many partial matches share it). */
+  get bufferSize(): { events: number; nodes: number } {
+    return { events: this.state.buffer.eventCount, nodes: this.state.buffer.nodeCount };
+  }
+}
