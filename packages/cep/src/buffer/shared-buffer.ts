@@ -26,7 +26,13 @@ export type MatchIds = Map<string, EventId[]>;
 export interface SharedBufferSnapshot<T> {
   readonly nextSeq: number;
   readonly events: readonly [seq: number, ts: number, value: T, refs: number][];
-  readonly nodes: readonly [key: string, seq: number, stage: string, refs: number, edges: [string | null, number[]][]][];
+  readonly nodes: readonly [
+    key: string,
+    seq: number,
+    stage: string,
+    refs: number,
+    edges: [string | null, number[]][],
+  ][];
 }
 
 /**
@@ -116,7 +122,8 @@ export class SharedBuffer<T> {
       if (node === undefined) continue;
       const next = [...path, k];
       for (const edge of node.edges) {
-        if (isCompatibleWith(v, edge.version)) stack.push({ key: edge.target, version: edge.version, path: next });
+        if (isCompatibleWith(v, edge.version))
+          stack.push({ key: edge.target, version: edge.version, path: next });
       }
     }
     return result;
@@ -133,7 +140,13 @@ export class SharedBuffer<T> {
     return {
       nextSeq: this.nextSeq,
       events: [...this.events.values()].map((e) => [e.id.seq, e.id.ts, e.value, e.refs]),
-      nodes: [...this.nodes].map(([k, n]) => [k, n.eventSeq, n.stage, n.refs, n.edges.map((e) => [e.target, [...e.version]])]),
+      nodes: [...this.nodes].map(([k, n]) => [
+        k,
+        n.eventSeq,
+        n.stage,
+        n.refs,
+        n.edges.map((e) => [e.target, [...e.version]]),
+      ]),
     };
   }
 
@@ -142,7 +155,12 @@ export class SharedBuffer<T> {
     b.nextSeq = s.nextSeq;
     for (const [seq, ts, value, refs] of s.events) b.events.set(seq, { id: { ts, seq }, value, refs });
     for (const [key, seq, stage, refs, edges] of s.nodes) {
-      b.nodes.set(key, { eventSeq: seq, stage, refs, edges: edges.map(([target, version]) => ({ target, version })) });
+      b.nodes.set(key, {
+        eventSeq: seq,
+        stage,
+        refs,
+        edges: edges.map(([target, version]) => ({ target, version })),
+      });
     }
     return b;
   }

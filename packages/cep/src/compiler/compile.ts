@@ -21,9 +21,19 @@ export function compile<T>(pattern: Pattern<T, any>): CompiledNFA<T> {
   const g = new GraphBuilder<T>();
   const windowTime = minWindow(pattern.stages);
   const end = g.state('$endState$', 'final');
-  const top: Walk<T> = { stages: pattern.stages, i: pattern.stages.length - 1, group: undefined, following: undefined };
+  const top: Walk<T> = {
+    stages: pattern.stages,
+    i: pattern.stages.length - 1,
+    group: undefined,
+    following: undefined,
+  };
   const middle = middleStates(g, top, end, undefined, windowTime);
-  const first = convertStage(g, { ...top, i: 0, following: pattern.stages[1] }, middle.state, middle.followingTake);
+  const first = convertStage(
+    g,
+    { ...top, i: 0, following: pattern.stages[1] },
+    middle.state,
+    middle.followingTake,
+  );
   first.state.kind = 'start';
   const gapWindows = new Map<string, number>();
   collectGapWindows(pattern.stages, gapWindows);
@@ -94,7 +104,12 @@ function middleStates<T>(
   return { state: lastSink, followingTake: ft };
 }
 
-function convertStage<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+function convertStage<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  ft: Condition<T> | undefined,
+): Fragment<T> {
   const stage = stageOf(w);
   const q = stage.quantifier;
   let f: Fragment<T>;
@@ -104,7 +119,16 @@ function convertStage<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, 
   } else if (q.multiplicity === 'times') {
     f = createTimes(g, w, sink, sink, q.from, q.to, ft);
   } else {
-    f = createSingleton(g, w, sink, sink, takeCondition(w, stage), ignoreCondition(w, true), isOptional(w, true), ft);
+    f = createSingleton(
+      g,
+      w,
+      sink,
+      sink,
+      takeCondition(w, stage),
+      ignoreCondition(w, true),
+      isOptional(w, true),
+      ft,
+    );
   }
   addStopStates(g, w, f.state);
   return f;
@@ -137,7 +161,17 @@ function createTimes<T>(
     ft = f.followingTake;
   }
   // the head of the chain: entered from the previous stage, with that contiguity
-  return createSingleton(g, w, last, proceed, take, ignoreCondition(w, true), stage.quantifier.optional, ft, true);
+  return createSingleton(
+    g,
+    w,
+    last,
+    proceed,
+    take,
+    ignoreCondition(w, true),
+    stage.quantifier.optional,
+    ft,
+    true,
+  );
 }
 
 function createSingleton<T>(
@@ -191,24 +225,44 @@ function createGroup<T>(
   const proceedCondition = trueCondition(w);
   const inner = innerWalk(w, stage, firstOfLoop);
   const middle = middleStates(g, inner, sink, undefined, 0);
-  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle.state, middle.followingTake);
+  const head = convertStage(
+    g,
+    { ...inner, i: 0, following: inner.stages[1] ?? inner.following },
+    middle.state,
+    middle.followingTake,
+  );
   if (optional) add(head.state, 'proceed', proceed!, proceedCondition);
   return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, optional) };
 }
 
-function createLoopingGroup<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+function createLoopingGroup<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  ft: Condition<T> | undefined,
+): Fragment<T> {
   const stage = stageOf(w);
   const proceedCondition = trueCondition(w);
   const loopBack = g.state(stage.name, 'normal', stage.quantifier.greedy);
   const inner = innerWalk(w, stage, false);
   const middle = middleStates(g, inner, loopBack, undefined, 0);
-  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle.state, middle.followingTake);
+  const head = convertStage(
+    g,
+    { ...inner, i: 0, following: inner.stages[1] ?? inner.following },
+    middle.state,
+    middle.followingTake,
+  );
   add(head.state, 'proceed', sink, proceedCondition);
   add(loopBack, 'proceed', head.state, proceedCondition);
   return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, true) };
 }
 
-function createLooping<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>, ft: Condition<T> | undefined): Fragment<T> {
+function createLooping<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+  ft: Condition<T> | undefined,
+): Fragment<T> {
   const stage = stageOf(w);
   if (stage.group) return createLoopingGroup(g, w, sink, ft);
   const ignore = withUntil(innerIgnoreCondition(w), stage.until, false);
@@ -242,7 +296,8 @@ function currentNots<T>(w: Walk<T>): { condition: Condition<T>; name: string }[]
     const prev = w.stages[j]!;
     const q = prev.quantifier;
     if (!(q.optional || q.consuming === 'notFollow')) break;
-    if (q.consuming === 'notFollow') nots.push({ condition: takeCondition({ ...w, i: j }, prev), name: prev.name });
+    if (q.consuming === 'notFollow')
+      nots.push({ condition: takeCondition({ ...w, i: j }, prev), name: prev.name });
   }
   return nots;
 }
@@ -264,7 +319,11 @@ function addStopStateToLooping<T>(g: GraphBuilder<T>, w: Walk<T>, state: Mutable
  * `a notFollowedBy(b) c.optional() d`, "a c b d" matches but "a b d" does not. Copies `sink`
  * without the STOP edges of those negations (only when needed).
  */
-function copyWithoutTransitiveNots<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>): MutableState<T> {
+function copyWithoutTransitiveNots<T>(
+  g: GraphBuilder<T>,
+  w: Walk<T>,
+  sink: MutableState<T>,
+): MutableState<T> {
   const nots = currentNots(w);
   if (nots.length === 0 || !stageOf(w).quantifier.optional) return sink;
   const copy = g.state(sink.stage, sink.kind, sink.greedy);
@@ -337,7 +396,11 @@ function trueCondition<T>(w: Walk<T>): Condition<T> {
   return withUntil(Conditions.always(), groupUntil(w), true)!;
 }
 
-function withUntil<T>(c: Condition<T> | undefined, until: Condition<T> | undefined, isTake: boolean): Condition<T> | undefined {
+function withUntil<T>(
+  c: Condition<T> | undefined,
+  until: Condition<T> | undefined,
+  isTake: boolean,
+): Condition<T> | undefined {
   if (until !== undefined && c !== undefined) return Conditions.and(Conditions.not(until), c);
   if (until !== undefined && isTake) return Conditions.not(until);
   return c;
@@ -355,7 +418,11 @@ function greedyCondition<T>(
   return Conditions.or(g, Conditions.not(ignore !== undefined ? Conditions.or(take, ignore) : take));
 }
 
-function followingTakeOf<T>(ft: Condition<T> | undefined, current: Condition<T> | undefined, optional: boolean) {
+function followingTakeOf<T>(
+  ft: Condition<T> | undefined,
+  current: Condition<T> | undefined,
+  optional: boolean,
+) {
   if (current === undefined) return ft;
   return optional && ft !== undefined ? Conditions.or(current, ft) : current;
 }
@@ -391,12 +458,20 @@ function validate<T>(pattern: Pattern<T, any>): void {
   const names = allNames(pattern.stages, []);
   const seen = new Set<string>();
   for (const n of names) {
-    if (n === '$endState$') throw new MalformedPatternError('Pattern: "$endState$" is reserved; rename the stage');
-    if (seen.has(n)) throw new MalformedPatternError(`Pattern: the stage name "${n}" is used twice; stage names must be unique`);
+    if (n === '$endState$')
+      throw new MalformedPatternError('Pattern: "$endState$" is reserved; rename the stage');
+    if (seen.has(n))
+      throw new MalformedPatternError(
+        `Pattern: the stage name "${n}" is used twice; stage names must be unique`,
+      );
     seen.add(n);
   }
   const last = pattern.stages[pattern.stages.length - 1]!;
-  if (last.quantifier.consuming === 'notFollow' && minWindow(pattern.stages) === 0 && last.gapWindow === undefined) {
+  if (
+    last.quantifier.consuming === 'notFollow' &&
+    minWindow(pattern.stages) === 0 &&
+    last.gapWindow === undefined
+  ) {
     throw new MalformedPatternError(
       `Pattern.notFollowedBy: "${last.name}" ends the pattern, so it needs within(ms): add .within(...) to say how long the absence must last`,
     );

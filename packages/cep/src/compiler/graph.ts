@@ -1,5 +1,5 @@
-import type { Condition } from '../pattern/condition';
 import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+import type { Condition } from '../pattern/condition';
 
 /** What a transition does with the event: consume it, skip it, or move on without consuming (ε). */
 export type Action = 'take' | 'ignore' | 'proceed';
@@ -67,6 +67,11 @@ export class GraphBuilder<T> {
   }
 }
 
-export function add<T>(from: MutableState<T>, action: Action, to: MutableState<T>, condition: Condition<T> | undefined): void {
+export function add<T>(
+  from: MutableState<T>,
+  action: Action,
+  to: MutableState<T>,
+  condition: Condition<T> | undefined,
+): void {
   from.transitions.push({ action, target: to as NFAStateNode<T>, condition });
 }

@@ -1,5 +1,5 @@
-import { type MatchIds, SharedBuffer, type SharedBufferSnapshot } from '../buffer/shared-buffer';
 import { compareEventIds, type EventId } from '../buffer/event-id';
+import { type MatchIds, SharedBuffer, type SharedBufferSnapshot } from '../buffer/shared-buffer';
 import type { CompiledNFA, NFAStateNode, Transition } from '../compiler/graph';
 import type { Condition, ConditionContext } from '../pattern/condition';
 import { addStage, type Dewey, deweyStart, increase } from './dewey';
@@ -31,7 +31,14 @@ export interface NFAStateSnapshot<T> {
   readonly buffer: SharedBufferSnapshot<T>;
 }
 
-type PlainComputationState = [state: number, prev: string | null, version: number[], startTs: number, prevTs: number, startId: [number, number] | null];
+type PlainComputationState = [
+  state: number,
+  prev: string | null,
+  version: number[],
+  startTs: number,
+  prevTs: number,
+  startId: [number, number] | null,
+];
 
 export interface AdvanceResult<T> {
   readonly matches: Match<T>[];
@@ -288,7 +295,11 @@ export class NFA<T> {
   }
 
   /** A final state reachable from `state` by PROCEED edges open to this event (an optional tail). */
-  private finalAfterProceed(state: NFAStateNode<T>, value: T, ctx: LazyContext<T>): NFAStateNode<T> | undefined {
+  private finalAfterProceed(
+    state: NFAStateNode<T>,
+    value: T,
+    ctx: LazyContext<T>,
+  ): NFAStateNode<T> | undefined {
     const stack: NFAStateNode<T>[] = state.greedy ? [] : [state];
     while (stack.length > 0) {
       const s = stack.pop()!;
@@ -315,7 +326,14 @@ export class NFA<T> {
 
   restore(snap: NFAStateSnapshot<T>): NFAState<T> {
     const states = this.compiled.states;
-    const cs = ([state, prev, version, startTs, prevTs, startId]: PlainComputationState): ComputationState<T> => ({
+    const cs = ([
+      state,
+      prev,
+      version,
+      startTs,
+      prevTs,
+      startId,
+    ]: PlainComputationState): ComputationState<T> => ({
       state: states[state]!,
       prev,
       version,
@@ -323,7 +341,11 @@ export class NFA<T> {
       prevTs,
       startId: startId === null ? null : { ts: startId[0], seq: startId[1] },
     });
-    return { partial: snap.partial.map(cs), completed: snap.completed.map(cs), buffer: SharedBuffer.restore(snap.buffer) };
+    return {
+      partial: snap.partial.map(cs),
+      completed: snap.completed.map(cs),
+      buffer: SharedBuffer.restore(snap.buffer),
+    };
   }
 }
 
@@ -351,7 +373,8 @@ class LazyContext<T> implements ConditionContext<T> {
   }
 
   eventsForPattern(name: string): readonly T[] {
-    if (this.cache === undefined) this.cache = this.buffer.materialize(this.buffer.extract(this.cs.prev, this.cs.version));
+    if (this.cache === undefined)
+      this.cache = this.buffer.materialize(this.buffer.extract(this.cs.prev, this.cs.version));
     return this.cache[name] ?? [];
   }
 }

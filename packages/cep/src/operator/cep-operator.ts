@@ -1,5 +1,5 @@
-import { type Batch, Operator, type OperatorInit, type OutputTag, TimerQueue } from '@eventide/core';
 import type { Collector } from '@eventide/core';
+import { type Batch, Operator, type OperatorInit, type OutputTag, TimerQueue } from '@eventide/core';
 import type { CompiledNFA } from '../compiler/graph';
 import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
 
@@ -62,7 +62,12 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   ) {
     super(init);
     this.nfa = new NFA(config.compiled, config.maxPartialMatchesPerKey);
-    Object.assign(this.metrics.custom, { partialMatches: 0, matches: 0, timeouts: 0, partialMatchesDropped: 0 });
+    Object.assign(this.metrics.custom, {
+      partialMatches: 0,
+      matches: 0,
+      timeouts: 0,
+      partialMatchesDropped: 0,
+    });
   }
 
   get currentWatermark(): number {

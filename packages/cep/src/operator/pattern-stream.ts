@@ -1,5 +1,5 @@
+import { type Collector, type DataStream, KeyedStream, type OutputTag } from '@eventide/core';
 import { asyncScheduler } from 'rxjs';
-import { type Collector, DataStream, KeyedStream, type OutputTag } from '@eventide/core';
 import { compile } from '../compiler/compile';
 import type { CompiledNFA } from '../compiler/graph';
 import type { Match } from '../nfa/nfa';
@@ -39,7 +39,13 @@ export class PatternStream<T> {
 
   /** Orders events with equal timestamps. */
   withComparator(comparator: (a: T, b: T) => number): PatternStream<T> {
-    return new PatternStream(this.input, this.keySelector, this.compiled, { ...this.options, comparator }, this.lateTag);
+    return new PatternStream(
+      this.input,
+      this.keySelector,
+      this.compiled,
+      { ...this.options, comparator },
+      this.lateTag,
+    );
   }
 
   /**
@@ -47,7 +53,11 @@ export class PatternStream<T> {
    * `timeoutTag` as `timeoutFn(partialMatch, timeoutTimestamp)`.
    */
   select<O>(fn: (match: Match<T>) => O): DataStream<O>;
-  select<L, O>(timeoutTag: OutputTag<L>, timeoutFn: (match: Match<T>, timeoutTimestamp: number) => L, fn: (match: Match<T>) => O): DataStream<O>;
+  select<L, O>(
+    timeoutTag: OutputTag<L>,
+    timeoutFn: (match: Match<T>, timeoutTimestamp: number) => L,
+    fn: (match: Match<T>) => O,
+  ): DataStream<O>;
   select<L, O>(
     a: ((match: Match<T>) => O) | OutputTag<L>,
     timeoutFn?: (match: Match<T>, timeoutTimestamp: number) => L,
@@ -92,7 +102,8 @@ export const CEP = {
    * CEP.pattern(readings.keyBy((r) => r.meter), spike).select((m) => ({ meter: m.high![0]!.meter }));
    */
   pattern<T>(stream: DataStream<T>, pattern: Pattern<T, any>, options: CepOptions<T> = {}): PatternStream<T> {
-    const keySelector = stream instanceof KeyedStream ? (stream.keySelector as (value: T) => unknown) : NO_KEY;
+    const keySelector =
+      stream instanceof KeyedStream ? (stream.keySelector as (value: T) => unknown) : NO_KEY;
     return new PatternStream(stream, keySelector, compile(pattern), options, undefined);
   },
 };

@@ -45,7 +45,10 @@ export class Pattern<T, F extends T = T> {
   }
 
   /** Starts a pattern with a stage `name`, or with a group (a pattern used as the first stage). */
-  static begin<T>(nameOrGroup: string | Pattern<T, any>, skipStrategy?: AfterMatchSkipStrategy): Pattern<T, T> {
+  static begin<T>(
+    nameOrGroup: string | Pattern<T, any>,
+    skipStrategy?: AfterMatchSkipStrategy,
+  ): Pattern<T, T> {
     const skip = skipStrategy ?? AfterMatchSkipStrategy.noSkip();
     return new Pattern<T, T>([newStage<T>('Pattern.begin', nameOrGroup, 'skipTillNext')], skip);
   }
@@ -67,7 +70,11 @@ export class Pattern<T, F extends T = T> {
     return new Pattern<T, any>([...this.stages.slice(0, -1), Object.freeze(stage)], this.skipStrategy);
   }
 
-  private append(api: string, nameOrGroup: string | Pattern<T, any>, consuming: ConsumingStrategy): Pattern<T, T> {
+  private append(
+    api: string,
+    nameOrGroup: string | Pattern<T, any>,
+    consuming: ConsumingStrategy,
+  ): Pattern<T, T> {
     if ((consuming === 'notNext' || consuming === 'notFollow') && this.last.quantifier.optional) {
       throw new MalformedPatternError(
         `${api}: a negation cannot follow an optional stage ("${this.last.name}"); write two patterns, one with and one without the optional stage`,
@@ -80,7 +87,9 @@ export class Pattern<T, F extends T = T> {
   }
 
   /** Adds a condition the stage's events must meet (AND with earlier ones); a type guard narrows `F`. */
-  where<S extends F>(condition: (event: F, ctx: import('./condition').ConditionContext<T>) => event is S): Pattern<T, S>;
+  where<S extends F>(
+    condition: (event: F, ctx: import('./condition').ConditionContext<T>) => event is S,
+  ): Pattern<T, S>;
   where(condition: Condition<F>): Pattern<T, F>;
   where(condition: Condition<F>): Pattern<T, any> {
     const c = condition as unknown as Condition<T>;
@@ -103,7 +112,8 @@ export class Pattern<T, F extends T = T> {
         `Pattern.until: "${this.last.name}" is not looping; until applies after oneOrMore() or timesOrMore(n)`,
       );
     }
-    if (this.last.until) throw new MalformedPatternError(`Pattern.until: "${this.last.name}" already has an until condition`);
+    if (this.last.until)
+      throw new MalformedPatternError(`Pattern.until: "${this.last.name}" already has an until condition`);
     return this.withLast('Pattern.until', { until: condition as unknown as Condition<T> });
   }
 
@@ -135,7 +145,9 @@ export class Pattern<T, F extends T = T> {
     const stage = this.last;
     const q = stage.quantifier;
     if (q.consuming === 'notNext' || q.consuming === 'notFollow') {
-      throw new MalformedPatternError(`${api}: "${stage.name}" is a negation; negations cannot be quantified or optional`);
+      throw new MalformedPatternError(
+        `${api}: "${stage.name}" is a negation; negations cannot be quantified or optional`,
+      );
     }
     if (requireFresh && q.multiplicity !== 'single') {
       throw new MalformedPatternError(`${api}: "${stage.name}" is already quantified (${describe(q)})`);
@@ -149,12 +161,16 @@ export class Pattern<T, F extends T = T> {
   times(from: number, to?: number): Pattern<T, F> {
     if (to === undefined) {
       if (!Number.isInteger(from) || from < 1) {
-        throw new MalformedPatternError(`Pattern.times: n must be an integer ≥ 1, got ${from}; use optional() for zero`);
+        throw new MalformedPatternError(
+          `Pattern.times: n must be an integer ≥ 1, got ${from}; use optional() for zero`,
+        );
       }
       return this.quantify('Pattern.times', { multiplicity: 'times', from, to: from });
     }
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0) {
-      throw new MalformedPatternError(`Pattern.times: from and to must be integers with from ≥ 0, got ${from} and ${to}`);
+      throw new MalformedPatternError(
+        `Pattern.times: from and to must be integers with from ≥ 0, got ${from} and ${to}`,
+      );
     }
     if (from > to) throw new MalformedPatternError(`Pattern.times: from (${from}) must be ≤ to (${to})`);
     if (to === 0) throw new MalformedPatternError('Pattern.times: from and to cannot both be 0');
@@ -185,7 +201,9 @@ export class Pattern<T, F extends T = T> {
     const q = this.last.quantifier;
     if (this.last.group) throw new MalformedPatternError('Pattern.greedy: not applicable to a group pattern');
     if (q.multiplicity === 'single') {
-      throw new MalformedPatternError(`Pattern.greedy: "${this.last.name}" is a single stage; greedy applies to times/oneOrMore`);
+      throw new MalformedPatternError(
+        `Pattern.greedy: "${this.last.name}" is a single stage; greedy applies to times/oneOrMore`,
+      );
     }
     if (q.inner === 'skipTillAny') {
       throw new MalformedPatternError(`Pattern.greedy: not applicable together with allowCombinations()`);
@@ -196,7 +214,9 @@ export class Pattern<T, F extends T = T> {
   /** Iterations of a looping / times stage must be strictly contiguous. */
   consecutive(): Pattern<T, F> {
     if (this.last.quantifier.multiplicity === 'single') {
-      throw new MalformedPatternError(`Pattern.consecutive: "${this.last.name}" is a single stage; apply times/oneOrMore first`);
+      throw new MalformedPatternError(
+        `Pattern.consecutive: "${this.last.name}" is a single stage; apply times/oneOrMore first`,
+      );
     }
     return this.quantify('Pattern.consecutive', { inner: 'strict' }, false);
   }
@@ -222,7 +242,10 @@ export class Pattern<T, F extends T = T> {
     if (!(Number.isFinite(ms) && ms > 0)) {
       throw new MalformedPatternError(`Pattern.within: ms must be a finite number > 0, got ${ms}`);
     }
-    return this.withLast('Pattern.within', type === WithinType.FIRST_AND_LAST ? { window: ms } : { gapWindow: ms });
+    return this.withLast(
+      'Pattern.within',
+      type === WithinType.FIRST_AND_LAST ? { window: ms } : { gapWindow: ms },
+    );
   }
 
   toString(): string {
@@ -230,10 +253,16 @@ export class Pattern<T, F extends T = T> {
   }
 }
 
-function newStage<T>(api: string, nameOrGroup: string | Pattern<T, any>, consuming: ConsumingStrategy): Stage<T> {
+function newStage<T>(
+  api: string,
+  nameOrGroup: string | Pattern<T, any>,
+  consuming: ConsumingStrategy,
+): Stage<T> {
   if (typeof nameOrGroup === 'string') {
-    if (nameOrGroup.length === 0) throw new MalformedPatternError(`${api}: a stage name must be a non-empty string`);
-    if (nameOrGroup.includes(':')) throw new MalformedPatternError(`${api}: stage names cannot contain ":" (${nameOrGroup})`);
+    if (nameOrGroup.length === 0)
+      throw new MalformedPatternError(`${api}: a stage name must be a non-empty string`);
+    if (nameOrGroup.includes(':'))
+      throw new MalformedPatternError(`${api}: stage names cannot contain ":" (${nameOrGroup})`);
   } else if (!(nameOrGroup instanceof Pattern)) {
     throw new MalformedPatternError(`${api}: expected a stage name or a Pattern`);
   }
@@ -250,6 +279,11 @@ function newStage<T>(api: string, nameOrGroup: string | Pattern<T, any>, consumi
 }
 
 function describe(q: Quantifier): string {
-  const base = q.multiplicity === 'single' ? 'single' : q.multiplicity === 'times' ? `times(${q.from},${q.to})` : `timesOrMore(${q.from})`;
+  const base =
+    q.multiplicity === 'single'
+      ? 'single'
+      : q.multiplicity === 'times'
+        ? `times(${q.from},${q.to})`
+        : `timesOrMore(${q.from})`;
   return `${base}${q.optional ? ', optional' : ''}${q.greedy ? ', greedy' : ''}${q.inner !== 'skipTillNext' ? `, inner ${q.inner}` : ''}`;
 }

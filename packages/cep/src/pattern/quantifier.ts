@@ -25,5 +25,13 @@ export interface Quantifier {
 }
 
 export function single(consuming: ConsumingStrategy): Quantifier {
-  return { multiplicity: 'single', consuming, inner: 'skipTillNext', optional: false, greedy: false, from: 1, to: 1 };
+  return {
+    multiplicity: 'single',
+    consuming,
+    inner: 'skipTillNext',
+    optional: false,
+    greedy: false,
+    from: 1,
+    to: 1,
+  };
 }

@@ -25,7 +25,10 @@ export class NFATestHarness<T> {
   }
 
   /** Compiles `pattern` (throwing `MalformedPatternError` if it is invalid) into a fresh harness. */
-  static forPattern<T>(pattern: Pattern<T, any>, options: { maxPartialMatches?: number } = {}): NFATestHarness<T> {
+  static forPattern<T>(
+    pattern: Pattern<T, any>,
+    options: { maxPartialMatches?: number } = {},
+  ): NFATestHarness<T> {
     return new NFATestHarness(pattern, options.maxPartialMatches);
   }
 
@@ -52,7 +55,8 @@ export class NFATestHarness<T> {
 
   /** Partial matches held, not counting the start state. */
   get partialMatches(): number {
-    return this.state.partial.filter((p) => !this.nfa.isEmpty({ ...this.state, partial: [p], completed: [] })).length;
+    return this.state.partial.filter((p) => !this.nfa.isEmpty({ ...this.state, partial: [p], completed: [] }))
+      .length;
   }
 
   /** Events and buffer nodes held (each event once however many partial matches share it). */

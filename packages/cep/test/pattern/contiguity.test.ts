@@ -22,7 +22,10 @@ describe('contiguity between stages', () => {
 
   it('three strict stages', () => {
     const p = Pattern.begin<Ev>('a').where(kind('a')).next('b').where(kind('b')).next('c').where(kind('c'));
-    expect(matchesOf(p, ['a1', 'b1', 'c1', 'a2', 'b2', 'x', 'c2', 'a3', 'b3', 'c3'])).toEqual(['a1 b1 c1', 'a3 b3 c3']);
+    expect(matchesOf(p, ['a1', 'b1', 'c1', 'a2', 'b2', 'x', 'c2', 'a3', 'b3', 'c3'])).toEqual([
+      'a1 b1 c1',
+      'a3 b3 c3',
+    ]);
   });
 });
 
@@ -37,7 +40,11 @@ describe('contiguity inside looping stages (Flink docs: "a b+ c" on a b1 d1 b2 d
   });
 
   it('consecutive(): no d between b events', () => {
-    expect(matchesOf(base().consecutive().followedBy('c').where(kind('c')), input)).toEqual(['a b1 c', 'a b2 c', 'a b3 c']);
+    expect(matchesOf(base().consecutive().followedBy('c').where(kind('c')), input)).toEqual([
+      'a b1 c',
+      'a b2 c',
+      'a b3 c',
+    ]);
   });
 
   it('allowCombinations(): b events may be skipped too', () => {
