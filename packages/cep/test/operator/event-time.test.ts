@@ -1,0 +1,128 @@
+import { connect, DataStream, execute, OutputTag, type TimelineItem } from '@eventide/core';
+import { describe, expect, it } from 'vitest';
+import { CEP, type Match, Pattern } from '../../src/index';
+
+interface R {
+  meter: string;
+  kWh: number;
+}
+const r = (meter: string, kWh: number, timestamp: number): TimelineItem<R> => ({
+  value: { meter, kWh },
+  timestamp,
+});
+const wm = (watermark: number): TimelineItem<R> => ({ watermark });
+const ids = (m: Match<R>) =>
+  Object.entries(m)
+    .map(([k, es]) => `${k}=${es.map((e) => `${e.meter}:${e.kWh}`).join(',')}`)
+    .join(' ');
+
+const twoHigh = Pattern.begin<R>('first')
+  .where((x) => x.kWh > 1)
+  .next('second')
+  .where((x) => x.kWh > 1);
+
+describe('CEP in event time', () => {
+  it('holds events until the watermark passes them, then matches them in timestamp order, per key', async () => {
+    const items = [
+      r('m1', 2, 20),
+      r('m2', 5, 5),
+      r('m1', 3, 10),
+      wm(14),
+      r('m1', 0, 15),
+      r('m2', 6, 30),
+      wm(40),
+    ];
+    const tl = await CEP.pattern(
+      DataStream.fromTimeline(items).keyBy((x) => x.meter),
+      twoHigh,
+    )
+      .select(ids)
+      .collectTimeline();
+    expect(tl).toEqual([
+      // at watermark 14, m2@5 and m1@10 are due; at 40, m1@15 (0 kWh) comes between m1@10 and
+      // m1@20 in event time (though it arrived last) and breaks the strict pair
+      { watermark: 14 },
+      { value: 'first=m2:5 second=m2:6', timestamp: 30 },
+      { watermark: 40 },
+      { watermark: Infinity },
+    ]);
+  });
+
+  it('without keyBy, matches over the whole stream', async () => {
+    const items = [r('m1', 2, 1), r('m2', 3, 2)];
+    const out = await CEP.pattern(DataStream.fromTimeline(items), twoHigh).select(ids).collect();
+    expect(out).toEqual(['first=m1:2 second=m2:3']);
+  });
+
+  it('treats events at or behind the watermark as late: counted, or side output', async () => {
+    const late = new OutputTag<R>('late');
+    const items = [r('m1', 2, 10), wm(10), r('m1', 3, 10), r('m1', 4, 9), r('m1', 5, 11)];
+    const matches = CEP.pattern(
+      DataStream.fromTimeline(items).keyBy((x) => x.meter),
+      twoHigh,
+    )
+      .sideOutputLateData(late)
+      .select(ids)
+      .name('cep');
+    const { outputs, metrics } = await execute({ matches, late: matches.getSideOutput(late) });
+    expect(outputs.matches).toEqual(['first=m1:2 second=m1:5']);
+    expect(outputs.late.map((x) => x.kWh)).toEqual([3, 4]);
+    expect(metrics.cep).toMatchObject({ recordsIn: 4, lateSideOutput: 2 });
+    expect(metrics.cep!.custom).toMatchObject({ matches: 1 });
+  });
+
+  it('orders events with equal timestamps by arrival, or by the comparator', async () => {
+    const items = [r('m', 2, 5), r('m', 9, 5), r('m', 3, 5)];
+    const rising = Pattern.begin<R>('a')
+      .next('b')
+      .where((x, ctx) => x.kWh > ctx.eventsForPattern('a')[0]!.kWh);
+    const byArrival = await CEP.pattern(DataStream.fromTimeline(items), rising).select(ids).collect();
+    expect(byArrival).toEqual(['a=m:2 b=m:9']);
+    const sorted = await CEP.pattern(DataStream.fromTimeline(items), rising)
+      .withComparator((x, y) => x.kWh - y.kWh)
+      .select(ids)
+      .collect();
+    expect(sorted).toEqual(['a=m:2 b=m:3', 'a=m:3 b=m:9']);
+  });
+
+  it('times out partial matches on the watermark, even if the key never sends again', () => {
+    const timeouts = new OutputTag<string>('timeouts');
+    const p = Pattern.begin<R>('a')
+      .where((x) => x.kWh > 1)
+      .followedBy('b')
+      .where((x) => x.kWh > 1)
+      .within(100);
+    // a stream whose watermarks come from the timeline: m1 starts at 10 and then falls silent
+    const matches = CEP.pattern(
+      DataStream.fromTimeline([r('m1', 5, 10), r('m2', 0, 50), wm(109), wm(110), r('m2', 0, 200)]).keyBy(
+        (x) => x.meter,
+      ),
+      p,
+    ).select(timeouts, (m, t) => `timeout ${ids(m)} at ${t}`, ids);
+    const job = connect({ matches, timeouts: matches.getSideOutput(timeouts) });
+    const seen: string[] = [];
+    job.timelines.timeouts.subscribe((x) =>
+      seen.push('value' in x ? `${x.value} @${x.timestamp}` : `wm ${x.watermark}`),
+    );
+    job.start();
+    expect(seen).toEqual(['wm 109', 'timeout a=m1:5 at 110 @110', 'wm 110', 'wm Infinity']);
+  });
+
+  it("releases a trailing notFollowedBy match when the watermark passes the window (the 'meter stopped' alert)", async () => {
+    const silent = Pattern.begin<R>('last').notFollowedBy('next').within(60);
+    const items = [r('m1', 1, 0), r('m2', 1, 0), r('m2', 1, 30), r('m1', 1, 50), r('m2', 1, 80), wm(200)];
+    const tl = await CEP.pattern(
+      DataStream.fromTimeline(items).keyBy((x) => x.meter),
+      silent,
+    )
+      .select((m) => `${m.last![0]!.meter} silent after ${m.last![0]!.kWh}`)
+      .collectTimeline();
+    // every reading opens a window of 60; only the last reading of each meter sees it close empty
+    expect(tl).toEqual([
+      { value: 'm1 silent after 1', timestamp: 200 },
+      { value: 'm2 silent after 1', timestamp: 200 },
+      { watermark: 200 },
+      { watermark: Infinity },
+    ]);
+  });
+});
