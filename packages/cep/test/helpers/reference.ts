@@ -49,7 +49,10 @@ export function referenceMatches(
     const stage = stages[s]!;
     if (stage.optional && s > 0) walk(s + 1, prev, acc);
     const take = (count: number, p: number): void => {
-      if (count === stage.times) return walk(s + 1, p, acc);
+      if (count === stage.times) {
+        walk(s + 1, p, acc);
+        return;
+      }
       const strategy = count === 0 ? (s === 0 ? 'start' : stage.contiguity) : stage.inner;
       for (const j of candidates(strategy, p, stage.kinds)) {
         acc.push(j);
