@@ -21,12 +21,12 @@ export {
 } from './api/job';
 export type { Source, SourceOptions, SourceReader } from './api/sources';
 export { IllegalArgumentError, OperatorError } from './errors';
-export type { OperatorMetrics } from './metrics';
+export { NumberHeap } from './internal/heap';
 
 // Custom operators (for `DataStream.transform`)
 export { Operator, type OperatorInit } from './internal/operator';
 export type { Output } from './internal/output';
-export { TimerQueue } from './state/timer-queue';
+export type { OperatorMetrics } from './metrics';
 // Keyed state and timers
 export type {
   Collector,
@@ -45,6 +45,7 @@ export {
   type ValueState,
   ValueStateDescriptor,
 } from './state/keyed-state';
+export { TimerQueue } from './state/timer-queue';
 export { type InputTime, mergeWatermarks } from './time/watermark-merge';
 // Time
 export {

@@ -42,16 +42,27 @@ export interface SharedBufferSnapshot<T> {
  * at a node; nodes holding an event) free a node, and then its event, when nothing needs it.
  */
 export class SharedBuffer<T> {
-  private readonly events = new Map<number, BufferedEvent<T>>();
-  private readonly nodes = new Map<string, BufferNode>();
+  // Created on first use: most keys never take an event, and a Map is not free.
+  private eventMap: Map<number, BufferedEvent<T>> | undefined;
+  private nodeMap: Map<string, BufferNode> | undefined;
   private nextSeq = 0;
 
+  private get events(): Map<number, BufferedEvent<T>> {
+    if (this.eventMap === undefined) this.eventMap = new Map();
+    return this.eventMap;
+  }
+
+  private get nodes(): Map<string, BufferNode> {
+    if (this.nodeMap === undefined) this.nodeMap = new Map();
+    return this.nodeMap;
+  }
+
   get eventCount(): number {
-    return this.events.size;
+    return this.eventMap?.size ?? 0;
   }
 
   get nodeCount(): number {
-    return this.nodes.size;
+    return this.nodeMap?.size ?? 0;
   }
 
   /** Stores an event with one reference, held by the caller while the event is processed. */
@@ -68,7 +79,7 @@ export class SharedBuffer<T> {
 
   /** Records that stage `stage` took event `id` after node `prev` on branch `version`. */
   put(stage: string, id: EventId, prev: string | null, version: Dewey): string {
-    const key = `${id.seq}:${stage}`;
+    const key = nodeKey(id.seq, stage);
     let node = this.nodes.get(key);
     if (node === undefined) {
       node = { eventSeq: id.seq, stage, edges: [], refs: 0 };
@@ -164,4 +175,9 @@ export class SharedBuffer<T> {
     }
     return b;
   }
+}
+
+/** A node's key: event sequence and stage, unique per buffer. */
+function nodeKey(seq: number, stage: string): string {
+  return `${seq}:${stage}`;
 }

@@ -67,10 +67,14 @@ export class NFA<T> {
     readonly compiled: CompiledNFA<T>,
     /** Most partial matches a key may hold; beyond it the oldest are dropped (and counted). */
     private readonly maxPartialMatches = Number.POSITIVE_INFINITY,
-  ) {}
+  ) {
+    this.initial = Object.freeze(this.startState(deweyStart));
+  }
+
+  private readonly initial: ComputationState<T>;
 
   createState(): NFAState<T> {
-    return { partial: [this.startState(deweyStart)], completed: [], buffer: new SharedBuffer<T>() };
+    return { partial: [this.initial], completed: [], buffer: new SharedBuffer<T>() };
   }
 
   private startState(version: Dewey): ComputationState<T> {
@@ -100,22 +104,34 @@ export class NFA<T> {
    * dropped by the cap.
    */
   process(s: NFAState<T>, value: T, ts: number): { matches: Match<T>[]; dropped: number } {
-    const id = s.buffer.registerEvent(value, ts);
+    // Fast path: only the start state, and the event opens no branch.
+    if (s.partial.length === 1 && s.completed.length === 0) {
+      const only = s.partial[0]!;
+      if (only.startId === null && !this.anyEdge(only, value, ts, s.buffer)) return NOTHING;
+    }
+    this.eventId = undefined;
+    this.eventValue = value;
+    this.eventTs = ts;
     const newPartial: ComputationState<T>[] = [];
     const potential: ComputationState<T>[] = [];
+    const next = this.next;
     for (const cs of s.partial) {
-      const next = this.computeNextStates(s.buffer, cs, id, value, ts);
-      const retain: ComputationState<T>[] = [];
+      next.length = 0;
+      this.computeNextStates(s.buffer, cs, value, ts, next);
+      const mark = newPartial.length;
       let discard = false;
       for (const n of next) {
         if (n.state.kind === 'final') potential.push(n);
         else if (n.state.kind === 'stop') {
           discard = true;
           s.buffer.release(n.prev);
-        } else retain.push(n);
+        } else newPartial.push(n);
       }
-      if (discard) for (const r of retain) s.buffer.release(r.prev);
-      else for (const r of retain) newPartial.push(r);
+      // a branch that reached a STOP state is discarded whole
+      if (discard) {
+        for (let i = mark; i < newPartial.length; i++) s.buffer.release(newPartial[i]!.prev);
+        newPartial.length = mark;
+      }
     }
     newPartial.sort(byStart);
     potential.sort(byStart);
@@ -135,9 +151,48 @@ export class NFA<T> {
       dropped++;
     }
     s.partial = newPartial;
-    s.buffer.releaseEvent(id);
-    return { matches, dropped };
+    if (this.eventId !== undefined) s.buffer.releaseEvent(this.eventId);
+    return matches.length === 0 && dropped === 0 ? NOTHING : { matches, dropped };
   }
+
+  private eventId: EventId | undefined;
+  private eventValue!: T;
+  private eventTs = 0;
+
+  /** The current event's id, registered in the buffer the first time a branch takes it. */
+  private idFor(buffer: SharedBuffer<T>): EventId {
+    if (this.eventId === undefined) this.eventId = buffer.registerEvent(this.eventValue, this.eventTs);
+    return this.eventId;
+  }
+
+  /** Whether a fresh key (only the start state) would open a partial match with this event. */
+  startTakes(value: T, ts: number): boolean {
+    return this.anyEdge(this.initial, value, ts, EMPTY_BUFFER as SharedBuffer<T>);
+  }
+
+  /** Whether the start state `cs` can take this event (IGNORE edges do nothing for the start state). */
+  private anyEdge(cs: ComputationState<T>, value: T, ts: number, buffer: SharedBuffer<T>): boolean {
+    const ctx = this.ctx.reset(buffer, cs, ts);
+    const stack = this.stack;
+    stack.length = 0;
+    stack.push(cs.state);
+    while (stack.length > 0) {
+      const state = stack.pop()!;
+      for (const t of state.transitions) {
+        if (t.action === 'ignore' || !check(t.condition, value, ctx)) continue;
+        if (t.action === 'proceed') stack.push(t.target);
+        else return true;
+      }
+    }
+    return false;
+  }
+
+  private readonly stack: NFAStateNode<T>[] = [];
+  /** Scratch: the states one branch moves to on the current event. */
+  private readonly next: ComputationState<T>[] = [];
+  /** Scratch: the open edges of the current branch (source state, transition) as parallel arrays. */
+  private readonly edgeSources: NFAStateNode<T>[] = [];
+  private readonly edgeTransitions: Transition<T>[] = [];
 
   /**
    * Moves event time to `ts`: partial matches whose window has closed time out (or, waiting in a
@@ -220,18 +275,22 @@ export class NFA<T> {
   private computeNextStates(
     buffer: SharedBuffer<T>,
     cs: ComputationState<T>,
-    id: EventId,
     value: T,
     ts: number,
-  ): ComputationState<T>[] {
+    out: ComputationState<T>[],
+  ): void {
     const ctx = this.ctx.reset(buffer, cs, ts);
-    const { edges, takes, ignores } = this.decisionGraph(cs, value, ctx);
+    const sources = this.edgeSources;
+    const transitions = this.edgeTransitions;
+    const { takes, ignores } = this.decisionGraph(cs, value, ctx);
     let takeBranchesToVisit = Math.max(0, takes - 1);
     let ignoreBranchesToVisit = ignores;
     const totalTakeToSkip = Math.max(0, takes - 1);
-    const out: ComputationState<T>[] = [];
     const isStart = cs.state.kind === 'start';
-    for (const [source, edge] of edges) {
+    const edgeCount = transitions.length;
+    for (let e = 0; e < edgeCount; e++) {
+      const source = sources[e]!;
+      const edge = transitions[e]!;
       if (edge.action === 'ignore') {
         if (isStart) continue;
         let version: Dewey;
@@ -246,6 +305,7 @@ export class NFA<T> {
         const currentVersion = increase(cs.version, takeBranchesToVisit);
         const nextVersion = addStage(currentVersion);
         takeBranchesToVisit--;
+        const id = this.idFor(buffer);
         const entry = buffer.put(source.stage, id, cs.prev, currentVersion);
         const startTs = isStart ? ts : cs.startTs;
         const startId = isStart ? id : cs.startId;
@@ -254,9 +314,11 @@ export class NFA<T> {
         if (final !== undefined) this.add(buffer, out, final, entry, nextVersion, startTs, ts, startId);
       }
     }
-    if (isStart) out.push(this.startState(increase(cs.version, selfIncrease(ignores, takes))));
+    if (isStart) {
+      const inc = selfIncrease(ignores, takes);
+      out.push(inc === 0 ? cs : this.startState(increase(cs.version, inc)));
+    }
     if (cs.prev !== null) buffer.release(cs.prev);
-    return out;
   }
 
   private add(
@@ -274,25 +336,39 @@ export class NFA<T> {
   }
 
   /** The TAKE and IGNORE edges open to this event, following PROCEED (ε) edges. */
-  private decisionGraph(cs: ComputationState<T>, value: T, ctx: LazyContext<T>) {
-    const edges: [NFAStateNode<T>, Transition<T>][] = [];
+  private decisionGraph(
+    cs: ComputationState<T>,
+    value: T,
+    ctx: LazyContext<T>,
+  ): { takes: number; ignores: number } {
+    const sources = this.edgeSources;
+    const transitions = this.edgeTransitions;
+    sources.length = 0;
+    transitions.length = 0;
     let takes = 0;
     let ignores = 0;
-    const stack: NFAStateNode<T>[] = [cs.state];
+    const stack = this.stack;
+    stack.length = 0;
+    stack.push(cs.state);
     while (stack.length > 0) {
       const state = stack.pop()!;
       for (const t of state.transitions) {
         if (!check(t.condition, value, ctx)) continue;
         if (t.action === 'proceed') stack.push(t.target);
         else {
-          edges.push([state, t]);
+          sources.push(state);
+          transitions.push(t);
           if (t.action === 'take') takes++;
           else if (t.target !== cs.state) ignores++;
         }
       }
     }
-    return { edges, takes, ignores };
+    this.counts.takes = takes;
+    this.counts.ignores = ignores;
+    return this.counts;
   }
+
+  private readonly counts = { takes: 0, ignores: 0 };
 
   /** A final state reachable from `state` by PROCEED edges open to this event (an optional tail). */
   private finalAfterProceed(
@@ -348,6 +424,13 @@ export class NFA<T> {
     };
   }
 }
+
+const EMPTY_BUFFER = new SharedBuffer<unknown>();
+
+const NOTHING: { matches: Match<never>[]; dropped: number } = Object.freeze({
+  matches: Object.freeze([]) as unknown as Match<never>[],
+  dropped: 0,
+});
 
 function selfIncrease(ignores: number, takes: number): number {
   return takes === 0 && ignores === 0 ? 0 : ignores + Math.max(1, takes);

@@ -1,5 +1,12 @@
 import type { Collector } from '@eventide/core';
-import { type Batch, Operator, type OperatorInit, type OutputTag, TimerQueue } from '@eventide/core';
+import {
+  type Batch,
+  NumberHeap,
+  Operator,
+  type OperatorInit,
+  type OutputTag,
+  TimerQueue,
+} from '@eventide/core';
 import type { CompiledNFA } from '../compiler/graph';
 import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
 
@@ -29,29 +36,32 @@ export interface CepOperatorConfig<K, T, O> {
   readonly clock: { now(): number };
 }
 
-interface KeyState<T> {
-  /** Events waiting for the watermark, by timestamp, in arrival order. */
-  readonly waiting: Map<number, T[]>;
-  nfa: NFAState<T>;
-  /** Timer timestamps registered for this key (the queue keeps stale ones; this says which are live). */
-  readonly timers: Set<number>;
-}
-
 /**
  * Runs a compiled pattern per key in event time (Flink's `CepOperator`):
  * - a record at or behind the watermark is late: counted, or sent to the late tag;
- * - other records wait, per key, until the watermark passes them, then enter the NFA in
- *   timestamp order (arrival order, or the comparator, among equal timestamps), each preceded by
- *   advancing the NFA's time to its timestamp;
- * - after them, time advances to the watermark, so `within` timeouts and trailing
- *   `notFollowedBy` matches happen on the watermark even if the key never sends again
- *   (a timer at each key's next deadline);
+ * - other records wait until the watermark passes them, then enter their key's NFA in timestamp
+ *   order (arrival order, or the comparator, among equal timestamps), each preceded by advancing
+ *   that NFA's time to its timestamp;
+ * - keys whose partial matches can time out get a timer at their next deadline, so `within`
+ *   timeouts and trailing `notFollowedBy` matches happen on the watermark even if the key never
+ *   sends again;
  * - records without a timestamp are matched at once, in arrival order, in processing time.
+ *
+ * Waiting records sit in one queue by timestamp for all keys (not per key), and a key has NFA
+ * state only while it holds a partial match: most readings of most meters open nothing and cost
+ * a condition check.
  */
 export class CepOperator<K, T, O> extends Operator<T, O> implements PatternContext, Collector<O> {
   private readonly nfa: NFA<T>;
-  private readonly keys = new Map<K, KeyState<T>>();
-  private readonly timers = new TimerQueue<K>();
+  /** NFA state of keys that hold partial or completed-but-held matches. */
+  private readonly keys = new Map<K, NFAState<T>>();
+  /** Records waiting for the watermark, by timestamp, in arrival order, with their keys. */
+  private readonly waiting = new Map<number, { keys: K[]; records: T[] }>();
+  private readonly waitingTimes = new NumberHeap();
+  /** Deadlines: keys whose partial matches time out (or are released) at that time. */
+  private readonly deadlines = new TimerQueue<K>();
+  /** The one live deadline of each key; queue entries at other times are stale. */
+  private readonly deadlineOf = new Map<K, number>();
   private watermark = Number.NEGATIVE_INFINITY;
   timestamp = 0;
   private partialMatches = 0;
@@ -102,9 +112,16 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
         this.out.emitStatus(el);
       }
     }
+    this.updateGauges();
+  }
+
+  private updateGauges(): void {
     this.metrics.keysHeld = this.keys.size;
     this.metrics.custom.partialMatches = this.partialMatches;
+    this.metrics.custom.waiting = this.waitingCount;
   }
+
+  private waitingCount = 0;
 
   private late(value: T, ts: number): void {
     if (this.config.lateTag) {
@@ -115,98 +132,115 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     }
   }
 
-  private keyState(key: K): KeyState<T> {
-    let st = this.keys.get(key);
-    if (st === undefined) {
-      st = { waiting: new Map(), nfa: this.nfa.createState(), timers: new Set() };
-      this.keys.set(key, st);
-    }
-    return st;
-  }
-
   private enqueue(key: K, value: T, ts: number): void {
-    const st = this.keyState(key);
-    const list = st.waiting.get(ts);
-    if (list) list.push(value);
-    else {
-      st.waiting.set(ts, [value]);
-      this.schedule(key, st, ts);
+    let bucket = this.waiting.get(ts);
+    if (bucket === undefined) {
+      bucket = { keys: [], records: [] };
+      this.waiting.set(ts, bucket);
+      this.waitingTimes.push(ts);
     }
-  }
-
-  private schedule(key: K, st: KeyState<T>, ts: number): void {
-    if (!st.timers.has(ts)) {
-      st.timers.add(ts);
-      this.timers.add(ts, key);
-    }
+    bucket.keys.push(key);
+    bucket.records.push(value);
+    this.waitingCount++;
   }
 
   private processNow(key: K, value: T): void {
-    const st = this.keyState(key);
     const now = this.config.clock.now();
-    this.advanceKey(key, st, now);
-    this.feed(key, st, value, now);
-    this.settle(key, st);
+    this.advanceKey(key, now);
+    this.feed(key, value, now);
+    this.settle(key);
   }
 
   private advance(wm: number): void {
     if (wm <= this.watermark) return;
     this.watermark = wm;
-    this.timers.advanceTo(wm, this.onTimer);
-    this.metrics.keysHeld = this.keys.size;
-    this.metrics.custom.partialMatches = this.partialMatches;
+    // Per key this is Flink's order: advance to each due timestamp and feed its events, then
+    // advance to the watermark (the deadline timers reach keys that had no event this round).
+    for (;;) {
+      const t = this.waitingTimes.peek();
+      if (t === undefined || t > wm) break;
+      this.waitingTimes.pop();
+      const bucket = this.waiting.get(t)!;
+      this.waiting.delete(t);
+      this.waitingCount -= bucket.records.length;
+      this.runBucket(t, bucket);
+    }
+    this.deadlines.advanceTo(wm, this.onDeadline);
+    this.updateGauges();
     this.out.emitWatermark(wm);
   }
 
-  private readonly onTimer = (ts: number, key: K): void => {
-    const st = this.keys.get(key);
-    if (st === undefined || !st.timers.delete(ts)) return;
-    const wm = this.watermark;
-    // every waiting timestamp ≤ watermark, in order; each key runs once per watermark
-    const due = [...st.waiting.keys()].filter((t) => t <= wm).sort((a, b) => a - b);
-    for (const t of due) {
-      st.timers.delete(t);
-      this.advanceKey(key, st, t);
-      const events = st.waiting.get(t)!;
-      st.waiting.delete(t);
-      if (this.config.comparator && events.length > 1) events.sort(this.config.comparator);
-      for (const e of events) this.feed(key, st, e, t);
+  private runBucket(t: number, bucket: { keys: K[]; records: T[] }): void {
+    const { keys, records } = bucket;
+    let order: number[] | undefined;
+    const cmp = this.config.comparator;
+    if (cmp && records.length > 1) {
+      order = records.map((_, i) => i);
+      // stable: equal events keep arrival order
+      order.sort((a, b) => cmp(records[a]!, records[b]!) || a - b);
     }
-    this.advanceKey(key, st, wm);
-    for (const t of [...st.timers]) if (t <= wm) st.timers.delete(t);
-    this.settle(key, st);
-  };
-
-  /** After a key ran: a timer for its next deadline, or its state dropped when empty. */
-  private settle(key: K, st: KeyState<T>): void {
-    const deadline = this.nfa.nextDeadline(st.nfa);
-    if (deadline !== Number.POSITIVE_INFINITY) this.schedule(key, st, Math.max(deadline, this.watermark + 1));
-    if (st.waiting.size === 0 && this.nfa.isEmpty(st.nfa)) {
-      this.keys.delete(key);
+    for (let n = 0; n < records.length; n++) {
+      const i = order ? order[n]! : n;
+      const key = keys[i]!;
+      this.advanceKey(key, t);
+      this.feed(key, records[i]!, t);
+      this.settle(key);
     }
   }
 
-  private feed(key: K, st: KeyState<T>, value: T, ts: number): void {
-    const before = st.nfa.partial.length;
+  private readonly onDeadline = (ts: number, key: K): void => {
+    if (this.deadlineOf.get(key) !== ts) return;
+    this.deadlineOf.delete(key);
+    this.advanceKey(key, this.watermark);
+    this.settle(key);
+  };
+
+  /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
+  private settle(key: K): void {
+    const st = this.keys.get(key);
+    if (st === undefined) return;
+    if (this.nfa.isEmpty(st)) {
+      this.keys.delete(key);
+      this.deadlineOf.delete(key);
+      return;
+    }
+    const at = this.nfa.nextDeadline(st);
+    if (at === Number.POSITIVE_INFINITY) return;
+    if (this.deadlineOf.get(key) !== at) {
+      this.deadlineOf.set(key, at);
+      this.deadlines.add(at, key);
+    }
+  }
+
+  private feed(key: K, value: T, ts: number): void {
+    let st = this.keys.get(key);
+    if (st === undefined) {
+      // a key without partial matches gets state only if this event opens one
+      if (!this.nfa.startTakes(value, ts)) return;
+      st = this.nfa.createState();
+      this.keys.set(key, st);
+    }
+    const before = st.partial.length;
     let result: ReturnType<NFA<T>['process']>;
     try {
-      result = this.nfa.process(st.nfa, value, ts);
+      result = this.nfa.process(st, value, ts);
     } catch (e) {
       this.userErrorAt(e, value, ts, key);
       return;
     }
-    this.partialMatches += st.nfa.partial.length - before;
+    this.partialMatches += st.partial.length - before;
     this.metrics.custom.partialMatchesDropped! += result.dropped;
     this.emitMatches(result.matches, ts, key);
   }
 
-  private advanceKey(key: K, st: KeyState<T>, ts: number): void {
-    if (st.nfa.partial.length <= 1 && st.nfa.completed.length === 0) return;
-    const before = st.nfa.partial.length;
+  private advanceKey(key: K, ts: number): void {
+    const st = this.keys.get(key);
+    if (st === undefined || (st.partial.length <= 1 && st.completed.length === 0)) return;
+    const before = st.partial.length;
     const wantTimeouts = this.config.fn.processTimedOutMatch !== undefined;
-    const { matches, timeouts, timedOut } = this.nfa.advanceTime(st.nfa, ts, wantTimeouts);
+    const { matches, timeouts, timedOut } = this.nfa.advanceTime(st, ts, wantTimeouts);
     this.metrics.custom.timeouts! += timedOut;
-    this.partialMatches += st.nfa.partial.length - before;
+    this.partialMatches += st.partial.length - before;
     this.emitMatches(matches, ts, key);
     for (const [partial, at] of timeouts) {
       this.timestamp = at;
@@ -218,7 +252,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     }
   }
 
-  private emitMatches(matches: Match<T>[], ts: number, key: K): void {
+  private emitMatches(matches: readonly Match<T>[], ts: number, key: K): void {
     for (const m of matches) {
       this.metrics.custom.matches!++;
       this.timestamp = ts;
@@ -231,24 +265,18 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   }
 
   override snapshot(): unknown {
-    const keys: [K, [number, T[]][], NFAStateSnapshot<T>][] = [];
-    const index = new Map<K, number>();
-    for (const [key, st] of this.keys) {
-      index.set(key, keys.length);
-      keys.push([key, [...st.waiting].map(([t, es]) => [t, [...es]]), this.nfa.snapshot(st.nfa)]);
-    }
-    const timers: [number, number][] = [];
-    const taken = new Set<string>();
-    for (const [t, key] of this.timers.entries()) {
-      const i = index.get(key);
-      if (i === undefined || !this.keys.get(key)!.timers.has(t) || taken.has(`${i}|${t}`)) continue;
-      taken.add(`${i}|${t}`);
-      timers.push([i, t]);
-    }
+    const keys: [K, NFAStateSnapshot<T>][] = [];
+    for (const [key, st] of this.keys) keys.push([key, this.nfa.snapshot(st)]);
+    const waiting = [...this.waiting]
+      .sort(([a], [b]) => a - b)
+      .map(([t, b]) => [t, [...b.keys], [...b.records]] as [number, K[], T[]]);
+    // live deadlines in queue order, so a restored job runs keys in the same order
+    const deadlines = this.deadlines.entries().filter(([t, key]) => this.deadlineOf.get(key) === t);
     return {
       watermark: Number.isFinite(this.watermark) ? this.watermark : String(this.watermark),
       keys,
-      timers,
+      waiting,
+      deadlines,
       partialMatches: this.partialMatches,
       counters: { ...this.metrics.custom },
     };
@@ -257,23 +285,31 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   override restore(state: unknown): void {
     const s = state as {
       watermark: number | string;
-      keys: [K, [number, T[]][], NFAStateSnapshot<T>][];
-      timers: [number, number][];
+      keys: [K, NFAStateSnapshot<T>][];
+      waiting: [number, K[], T[]][];
+      deadlines: [number, K][];
       partialMatches: number;
       counters: Record<string, number>;
     };
     this.watermark = Number(s.watermark);
     this.keys.clear();
-    this.timers.clear();
-    for (const [key, waiting, nfa] of s.keys) {
-      this.keys.set(key, { waiting: new Map(waiting), nfa: this.nfa.restore(nfa), timers: new Set() });
+    for (const [key, nfa] of s.keys) this.keys.set(key, this.nfa.restore(nfa));
+    this.waiting.clear();
+    this.waitingTimes.clear();
+    this.waitingCount = 0;
+    for (const [t, keys, records] of s.waiting) {
+      this.waiting.set(t, { keys, records });
+      this.waitingTimes.push(t);
+      this.waitingCount += records.length;
     }
-    for (const [i, t] of s.timers) {
-      const key = s.keys[i]![0];
-      this.keys.get(key)!.timers.add(t);
-      this.timers.add(t, key);
+    this.deadlines.clear();
+    this.deadlineOf.clear();
+    for (const [t, key] of s.deadlines) {
+      this.deadlineOf.set(key, t);
+      this.deadlines.add(t, key);
     }
     this.partialMatches = s.partialMatches;
     Object.assign(this.metrics.custom, s.counters);
+    this.updateGauges();
   }
 }

@@ -1,0 +1,257 @@
+/**
+ * `pnpm bench` (CEP part): 10,000 meters, 5-minute readings delivered up to 10 minutes out of
+ * order, matched in event time:
+ *   (a) three strictly consecutive high readings (`next`), against a hand-written per-key state
+ *       machine doing the same detection (same event-time ordering) in the same run;
+ *   (b) a low reading followed by one or more spikes within an hour (`followedBy`, `oneOrMore`);
+ *   (c) the two-level monitoring pipeline: warnings from two consecutive high readings within
+ *       10 minutes, alerts from two rising warnings within 20 minutes.
+ * Each variant runs in its own process (peak RSS is its own), at N and 2N events.
+ *
+ * Usage: pnpm bench [-- --events 5000000]
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { DataStream, type Source, WatermarkStrategy } from '@eventide/core';
+import { CEP, Pattern } from '../src/index';
+
+const KEYS = 10_000;
+const INTERVAL = 5 * 60_000;
+const BOUND = 10 * 60_000;
+const HOUR = 3_600_000;
+const BASE = Date.UTC(2026, 0, 1);
+
+interface Reading {
+  meter: number;
+  ts: number;
+  kWh: number;
+}
+
+function kwh(k: number, i: number): number {
+  // a cheap integer hash, uniform enough on 0…0.1 kWh
+  let h = Math.imul(k ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(i, 0xc2b2ae35);
+  h ^= h >>> 15;
+  h = Math.imul(h, 0x27d4eb2d);
+  return ((h >>> 0) % 1000) / 10_000;
+}
+
+/** Slot by slot, every meter; meter k's reading arrives (k mod 3) slots late. */
+function* readings(events: number): Generator<Reading[]> {
+  const slots = Math.ceil(events / KEYS);
+  let emitted = 0;
+  for (let s = 0; s < slots + 2 && emitted < events; s++) {
+    const batch: Reading[] = [];
+    for (let k = 0; k < KEYS && emitted < events; k++) {
+      const i = s - (k % 3);
+      if (i < 0 || i >= slots) continue;
+      batch.push({ meter: k, ts: BASE + i * INTERVAL, kWh: kwh(k, i) });
+      emitted++;
+    }
+    yield batch;
+  }
+}
+
+const HIGH = 0.07;
+const high = (r: Reading) => r.kWh > HIGH;
+
+function stamped(events: number) {
+  const source: Source<Reading> = {
+    open() {
+      const it = readings(events);
+      return { read: () => it.next().value ?? null };
+    },
+  };
+  return DataStream.from(source).assignTimestampsAndWatermarks(
+    WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.ts),
+  );
+}
+
+async function count(stream: DataStream<unknown>): Promise<number> {
+  let n = 0;
+  await new Promise<void>((resolve, reject) =>
+    stream.toObservable().subscribe({ next: () => n++, error: reject, complete: resolve }),
+  );
+  return n;
+}
+
+const strictThree = Pattern.begin<Reading>('a').where(high).next('b').where(high).next('c').where(high);
+
+async function variantA(events: number): Promise<number> {
+  return count(
+    CEP.pattern(
+      stamped(events).keyBy((r) => r.meter),
+      strictThree,
+    ).select((m) => m.a![0]!.meter),
+  );
+}
+
+/** The same detection by hand: readings wait per meter until the watermark passes, then run a counter. */
+function handWritten(events: number): number {
+  const waiting = new Map<number, Map<number, Reading>>(); // ts → meter → reading
+  const run = new Map<number, number>();
+  let maxTs = Number.NEGATIVE_INFINITY;
+  let watermark = Number.NEGATIVE_INFINITY;
+  let matches = 0;
+  const release = (upTo: number) => {
+    for (const ts of [...waiting.keys()].sort((a, b) => a - b)) {
+      if (ts > upTo) break;
+      for (const r of waiting.get(ts)!.values()) {
+        const n = high(r) ? (run.get(r.meter) ?? 0) + 1 : 0;
+        run.set(r.meter, n);
+        if (n >= 3) matches++;
+      }
+      waiting.delete(ts);
+    }
+  };
+  for (const batch of readings(events)) {
+    for (const r of batch) {
+      if (r.ts <= watermark) continue; // late
+      let slot = waiting.get(r.ts);
+      if (slot === undefined) waiting.set(r.ts, (slot = new Map()));
+      slot.set(r.meter, r);
+      if (r.ts > maxTs) {
+        maxTs = r.ts;
+        const wm = maxTs - BOUND - 1;
+        if (wm > watermark) {
+          watermark = wm;
+          release(wm);
+        }
+      }
+    }
+  }
+  release(Number.POSITIVE_INFINITY);
+  return matches;
+}
+
+async function variantB(events: number): Promise<number> {
+  const p = Pattern.begin<Reading>('low')
+    .where((r) => r.kWh < 0.005)
+    .followedBy('spikes')
+    .where((r) => r.kWh > 0.095)
+    .oneOrMore()
+    .within(HOUR);
+  return count(
+    CEP.pattern(
+      stamped(events).keyBy((r) => r.meter),
+      p,
+    ).select((m) => m.spikes!.length),
+  );
+}
+
+interface Warning {
+  meter: number;
+  ts: number;
+  avg: number;
+}
+
+async function variantC(events: number): Promise<number> {
+  const warningPattern = Pattern.begin<Reading>('first')
+    .where(high)
+    .next('second')
+    .where(high)
+    .within(10 * 60_000 + 1);
+  const warnings = CEP.pattern(
+    stamped(events).keyBy((r) => r.meter),
+    warningPattern,
+  ).select(
+    (m): Warning => ({
+      meter: m.first![0]!.meter,
+      ts: m.second![0]!.ts,
+      avg: (m.first![0]!.kWh + m.second![0]!.kWh) / 2,
+    }),
+  );
+  const alertPattern = Pattern.begin<Warning>('w1')
+    .next('w2')
+    .where((w, ctx) => w.avg > ctx.eventsForPattern('w1')[0]!.avg)
+    .within(20 * 60_000 + 1);
+  return count(
+    CEP.pattern(
+      warnings.keyBy((w) => w.meter),
+      alertPattern,
+    ).select((m) => m.w2![0]!.meter),
+  );
+}
+
+interface Measurement {
+  variant: string;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  peakRssMiB: number;
+  matches: number;
+}
+
+async function child(variant: string, events: number): Promise<void> {
+  const run = { a: variantA, b: variantB, c: variantC, hand: async (n: number) => handWritten(n) }[variant];
+  if (!run) throw new Error(`unknown variant ${variant}`);
+  const started = performance.now();
+  const matches = await run(events);
+  const seconds = (performance.now() - started) / 1000;
+  const m: Measurement = {
+    variant,
+    events,
+    seconds,
+    eventsPerSecond: events / seconds,
+    peakRssMiB: process.resourceUsage().maxRSS / 1024,
+    matches,
+  };
+  process.stdout.write(`${JSON.stringify(m)}\n`);
+}
+
+function measure(variant: string, events: number): Measurement {
+  const out = execFileSync(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--events', String(events)],
+    {
+      encoding: 'utf8',
+    },
+  );
+  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
+}
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { events: { type: 'string', default: '5000000' }, variant: { type: 'string' } },
+  });
+  const events = Number(values.events);
+  if (!Number.isInteger(events) || events <= 0)
+    throw new Error(`--events must be a positive integer, got ${values.events}`);
+  if (values.variant) return child(values.variant, events);
+  console.log(
+    `CEP in event time: ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`,
+  );
+  console.log(
+    'variant                         events      seconds    events/s     peak RSS    matches   ratio',
+  );
+  const labels: Record<string, string> = {
+    hand: 'hand-written (a)',
+    a: '(a) strict three-stage next',
+    b: '(b) followedBy oneOrMore 1 h',
+    c: '(c) warnings → alerts',
+  };
+  const rss: Record<string, number[]> = {};
+  for (const n of [events, events * 2]) {
+    const hand = measure('hand', n);
+    for (const m of [hand, measure('a', n), measure('b', n), measure('c', n)]) {
+      const ratio = m.variant === 'a' ? `${(m.eventsPerSecond / hand.eventsPerSecond).toFixed(2)}×` : '';
+      console.log(
+        `${labels[m.variant]!.padEnd(30)} ${fmt(m.events).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.eventsPerSecond).padStart(11)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${fmt(m.matches).padStart(10)}   ${ratio}`,
+      );
+      (rss[m.variant] ??= []).push(m.peakRssMiB);
+      if (m.variant === 'a' && m.matches !== hand.matches) {
+        throw new Error(`(a) found ${m.matches} matches, the hand-written machine ${hand.matches}`);
+      }
+    }
+  }
+  for (const [v, [r1, r2]] of Object.entries(rss)) {
+    console.log(`${labels[v]!.padEnd(30)} peak RSS ×${(r2! / r1!).toFixed(2)} when events double`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
