@@ -67,7 +67,7 @@ function stamped(events: number) {
   );
 }
 
-async function count(stream: DataStream<unknown>): Promise<number> {
+async function count<X>(stream: DataStream<X>): Promise<number> {
   let n = 0;
   await new Promise<void>((resolve, reject) =>
     stream.toObservable().subscribe({ next: () => n++, error: reject, complete: resolve }),

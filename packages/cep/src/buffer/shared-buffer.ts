@@ -1,140 +1,148 @@
 import { type Dewey, isCompatibleWith } from '../nfa/dewey';
 import type { EventId } from './event-id';
 
-interface BufferedEvent<T> {
-  readonly id: EventId;
+/** A stored event; it is its own `EventId` (timestamp and arrival sequence). */
+interface BufferedEvent<T> extends EventId {
   readonly value: T;
+  /** Nodes that took this event (one per stage that took it), plus one while it is being processed. */
   refs: number;
+  /** The nodes of this event, by stage: usually one. */
+  nodes: BufferNode<T>[] | undefined;
 }
 
-interface Edge {
-  readonly target: string | null;
+interface Edge<T> {
+  readonly target: BufferNode<T> | null;
   readonly version: Dewey;
 }
 
-interface BufferNode {
-  readonly eventSeq: number;
+/** "Stage `stage` took `event`": versioned edges point at what each branch took before it. */
+export interface BufferNode<T> {
+  readonly event: BufferedEvent<T>;
   readonly stage: string;
-  readonly edges: Edge[];
+  readonly stageIndex: number;
+  readonly edges: Edge<T>[];
+  /** Partial matches holding this node, plus edges pointing at it. */
   refs: number;
 }
 
 /** A match as event ids: stage name → ids in the order taken. */
 export type MatchIds = Map<string, EventId[]>;
 
-/** Plain-data form of a key's buffer. */
+/** Plain-data form of a key's buffer; nodes refer to events and to each other by index. */
 export interface SharedBufferSnapshot<T> {
   readonly nextSeq: number;
   readonly events: readonly [seq: number, ts: number, value: T, refs: number][];
   readonly nodes: readonly [
-    key: string,
-    seq: number,
+    event: number,
     stage: string,
+    stageIndex: number,
     refs: number,
-    edges: [string | null, number[]][],
+    edges: [number, number[]][],
   ][];
 }
+
+/** Scratch for `release` (never re-entered). */
+const RELEASE_STACK: BufferNode<unknown>[] = [];
 
 /**
  * One key's shared buffer (FlinkCEP's `SharedBuffer`): every event is stored once, however many
  * partial matches took it; a node is "event e taken by stage s", and its versioned edges point to
  * the node taken before it on each branch. Reference counts (partial matches and edges pointing
  * at a node; nodes holding an event) free a node, and then its event, when nothing needs it.
+ * Nodes are plain objects linked by reference: no lookups on the hot path.
  */
 export class SharedBuffer<T> {
-  // Created on first use: most keys never take an event, and a Map is not free.
-  private eventMap: Map<number, BufferedEvent<T>> | undefined;
-  private nodeMap: Map<string, BufferNode> | undefined;
   private nextSeq = 0;
-
-  private get events(): Map<number, BufferedEvent<T>> {
-    if (this.eventMap === undefined) this.eventMap = new Map();
-    return this.eventMap;
-  }
-
-  private get nodes(): Map<string, BufferNode> {
-    if (this.nodeMap === undefined) this.nodeMap = new Map();
-    return this.nodeMap;
-  }
-
-  get eventCount(): number {
-    return this.eventMap?.size ?? 0;
-  }
-
-  get nodeCount(): number {
-    return this.nodeMap?.size ?? 0;
-  }
+  /** Events and nodes currently held. */
+  eventCount = 0;
+  nodeCount = 0;
 
   /** Stores an event with one reference, held by the caller while the event is processed. */
   registerEvent(value: T, ts: number): EventId {
-    const id: EventId = { ts, seq: this.nextSeq++ };
-    this.events.set(id.seq, { id, value, refs: 1 });
-    return id;
+    this.eventCount++;
+    const e: BufferedEvent<T> = { ts, seq: this.nextSeq++, value, refs: 1, nodes: undefined };
+    return e;
   }
 
   releaseEvent(id: EventId): void {
-    const e = this.events.get(id.seq);
-    if (e !== undefined && --e.refs === 0) this.events.delete(id.seq);
+    const e = id as BufferedEvent<T>;
+    if (--e.refs === 0) this.eventCount--;
   }
 
   /** Records that stage `stage` took event `id` after node `prev` on branch `version`. */
-  put(stage: string, id: EventId, prev: string | null, version: Dewey): string {
-    const key = nodeKey(id.seq, stage);
-    let node = this.nodes.get(key);
+  put(
+    stage: string,
+    stageIndex: number,
+    id: EventId,
+    prev: BufferNode<T> | null,
+    version: Dewey,
+  ): BufferNode<T> {
+    const event = id as BufferedEvent<T>;
+    let node: BufferNode<T> | undefined;
+    if (event.nodes !== undefined) {
+      for (const n of event.nodes) {
+        if (n.stageIndex === stageIndex) {
+          node = n;
+          break;
+        }
+      }
+    }
     if (node === undefined) {
-      node = { eventSeq: id.seq, stage, edges: [], refs: 0 };
-      this.nodes.set(key, node);
-      this.events.get(id.seq)!.refs++;
+      node = { event, stage, stageIndex, edges: [], refs: 0 };
+      if (event.nodes === undefined) event.nodes = [node];
+      else event.nodes.push(node);
+      event.refs++;
+      this.nodeCount++;
     }
     node.edges.push({ target: prev, version });
-    if (prev !== null) this.lock(prev);
-    return key;
+    if (prev !== null) prev.refs++;
+    return node;
   }
 
-  lock(key: string): void {
-    this.nodes.get(key)!.refs++;
+  lock(node: BufferNode<T>): void {
+    node.refs++;
   }
 
-  release(key: string | null): void {
-    let pending = key;
-    const stack: string[] = [];
-    while (pending !== null || stack.length > 0) {
-      const k = pending ?? stack.pop()!;
-      pending = null;
-      const node = this.nodes.get(k);
-      if (node === undefined || --node.refs > 0) continue;
-      this.nodes.delete(k);
-      this.releaseEvent(this.events.get(node.eventSeq)!.id);
-      for (const edge of node.edges) if (edge.target !== null) stack.push(edge.target);
+  release(node: BufferNode<T> | null): void {
+    if (node === null) return;
+    const stack = RELEASE_STACK as BufferNode<T>[];
+    stack.push(node);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (--n.refs > 0) continue;
+      this.nodeCount--;
+      const siblings = n.event.nodes!;
+      siblings.splice(siblings.indexOf(n), 1);
+      if (--n.event.refs === 0) this.eventCount--;
+      for (const edge of n.edges) if (edge.target !== null) stack.push(edge.target);
     }
   }
 
   /**
-   * The events of the branch ending at node `key` with version `version`: a depth-first walk
-   * back along compatible edges, newest edge first; the first complete path wins.
+   * The events of the branch ending at `node` with version `version`: a depth-first walk back
+   * along compatible edges, newest edge first; the first complete path wins.
    */
-  extract(key: string | null, version: Dewey): MatchIds {
+  extract(node: BufferNode<T> | null, version: Dewey): MatchIds {
     const result: MatchIds = new Map();
-    if (key === null) return result;
-    const stack: { key: string | null; version: Dewey; path: string[] }[] = [{ key, version, path: [] }];
+    if (node === null) return result;
+    const stack: { node: BufferNode<T> | null; version: Dewey; path: BufferNode<T>[] }[] = [
+      { node, version, path: [] },
+    ];
     while (stack.length > 0) {
-      const { key: k, version: v, path } = stack.pop()!;
-      if (k === null) {
+      const { node: n, version: v, path } = stack.pop()!;
+      if (n === null) {
         for (let i = path.length - 1; i >= 0; i--) {
-          const node = this.nodes.get(path[i]!)!;
-          const ids = result.get(node.stage);
-          const id = this.events.get(node.eventSeq)!.id;
-          if (ids) ids.push(id);
-          else result.set(node.stage, [id]);
+          const p = path[i]!;
+          const ids = result.get(p.stage);
+          if (ids) ids.push(p.event);
+          else result.set(p.stage, [p.event]);
         }
         return result;
       }
-      const node = this.nodes.get(k);
-      if (node === undefined) continue;
-      const next = [...path, k];
-      for (const edge of node.edges) {
+      const next = [...path, n];
+      for (const edge of n.edges) {
         if (isCompatibleWith(v, edge.version))
-          stack.push({ key: edge.target, version: edge.version, path: next });
+          stack.push({ node: edge.target, version: edge.version, path: next });
       }
     }
     return result;
@@ -143,41 +151,73 @@ export class SharedBuffer<T> {
   /** Turns ids into events, in stage order of first appearance. */
   materialize(ids: MatchIds): Record<string, T[]> {
     const out: Record<string, T[]> = {};
-    for (const [stage, list] of ids) out[stage] = list.map((id) => this.events.get(id.seq)!.value);
+    for (const [stage, list] of ids) out[stage] = list.map((id) => (id as BufferedEvent<T>).value);
     return out;
   }
 
-  snapshot(): SharedBufferSnapshot<T> {
+  /** Plain data for every node reachable from `roots`; `index` numbers the nodes for the caller. */
+  snapshot(roots: readonly (BufferNode<T> | null)[]): {
+    snapshot: SharedBufferSnapshot<T>;
+    index: Map<BufferNode<T>, number>;
+  } {
+    const index = new Map<BufferNode<T>, number>();
+    const nodes: BufferNode<T>[] = [];
+    const stack = roots.filter((r): r is BufferNode<T> => r !== null);
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (index.has(n)) continue;
+      index.set(n, nodes.length);
+      nodes.push(n);
+      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
+    }
+    const eventIndex = new Map<BufferedEvent<T>, number>();
+    const events: [number, number, T, number][] = [];
+    for (const n of nodes) {
+      if (!eventIndex.has(n.event)) {
+        eventIndex.set(n.event, events.length);
+        events.push([n.event.seq, n.event.ts, n.event.value, n.event.refs]);
+      }
+    }
     return {
-      nextSeq: this.nextSeq,
-      events: [...this.events.values()].map((e) => [e.id.seq, e.id.ts, e.value, e.refs]),
-      nodes: [...this.nodes].map(([k, n]) => [
-        k,
-        n.eventSeq,
-        n.stage,
-        n.refs,
-        n.edges.map((e) => [e.target, [...e.version]]),
-      ]),
+      snapshot: {
+        nextSeq: this.nextSeq,
+        events,
+        nodes: nodes.map((n) => [
+          eventIndex.get(n.event)!,
+          n.stage,
+          n.stageIndex,
+          n.refs,
+          n.edges.map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
+        ]),
+      },
+      index,
     };
   }
 
-  static restore<T>(s: SharedBufferSnapshot<T>): SharedBuffer<T> {
+  /** Rebuilds a buffer; returns it with its nodes in snapshot order. */
+  static restore<T>(s: SharedBufferSnapshot<T>): { buffer: SharedBuffer<T>; nodes: BufferNode<T>[] } {
     const b = new SharedBuffer<T>();
     b.nextSeq = s.nextSeq;
-    for (const [seq, ts, value, refs] of s.events) b.events.set(seq, { id: { ts, seq }, value, refs });
-    for (const [key, seq, stage, refs, edges] of s.nodes) {
-      b.nodes.set(key, {
-        eventSeq: seq,
-        stage,
-        refs,
-        edges: edges.map(([target, version]) => ({ target, version })),
-      });
-    }
-    return b;
+    const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({
+      ts,
+      seq,
+      value,
+      refs,
+      nodes: undefined,
+    }));
+    const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex, refs]) => {
+      const event = events[e]!;
+      const node: BufferNode<T> = { event, stage, stageIndex, edges: [], refs };
+      if (event.nodes === undefined) event.nodes = [node];
+      else event.nodes.push(node);
+      return node;
+    });
+    s.nodes.forEach(([, , , , edges], i) => {
+      for (const [target, version] of edges)
+        nodes[i]!.edges.push({ target: target < 0 ? null : nodes[target]!, version });
+    });
+    b.eventCount = events.length;
+    b.nodeCount = nodes.length;
+    return { buffer: b, nodes };
   }
-}
-
-/** A node's key: event sequence and stage, unique per buffer. */
-function nodeKey(seq: number, stage: string): string {
-  return `${seq}:${stage}`;
 }

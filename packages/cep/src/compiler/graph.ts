@@ -18,6 +18,8 @@ export interface Transition<T> {
 export interface NFAStateNode<T> {
   readonly id: number;
   readonly stage: string;
+  /** A small number per stage name (buffer node keys). */
+  readonly stageIndex: number;
   readonly kind: StateKind;
   readonly greedy: boolean;
   readonly transitions: readonly Transition<T>[];
@@ -40,6 +42,7 @@ export interface CompiledNFA<T> {
 export interface MutableState<T> {
   readonly id: number;
   readonly stage: string;
+  readonly stageIndex: number;
   kind: StateKind;
   readonly greedy: boolean;
   readonly transitions: Transition<T>[];
@@ -49,9 +52,12 @@ export interface MutableState<T> {
 export class GraphBuilder<T> {
   readonly states: MutableState<T>[] = [];
   private readonly stops = new Map<string, MutableState<T>>();
+  private readonly stageIndices = new Map<string, number>();
 
   state(stage: string, kind: StateKind, greedy = false): MutableState<T> {
-    const s: MutableState<T> = { id: this.states.length, stage, kind, greedy, transitions: [] };
+    let stageIndex = this.stageIndices.get(stage);
+    if (stageIndex === undefined) this.stageIndices.set(stage, (stageIndex = this.stageIndices.size));
+    const s: MutableState<T> = { id: this.states.length, stage, stageIndex, kind, greedy, transitions: [] };
     this.states.push(s);
     return s;
   }

@@ -5,7 +5,7 @@
  */
 export type Dewey = readonly number[];
 
-export const deweyStart: Dewey = Object.freeze([1]);
+export const deweyStart: Dewey = [1];
 
 /** Adds `n` to the last digit. */
 export function increase(d: Dewey, n: number): Dewey {

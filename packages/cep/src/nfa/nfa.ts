@@ -1,5 +1,10 @@
 import { compareEventIds, type EventId } from '../buffer/event-id';
-import { type MatchIds, SharedBuffer, type SharedBufferSnapshot } from '../buffer/shared-buffer';
+import {
+  type BufferNode,
+  type MatchIds,
+  SharedBuffer,
+  type SharedBufferSnapshot,
+} from '../buffer/shared-buffer';
 import type { CompiledNFA, NFAStateNode, Transition } from '../compiler/graph';
 import type { Condition, ConditionContext } from '../pattern/condition';
 import { addStage, type Dewey, deweyStart, increase } from './dewey';
@@ -11,7 +16,7 @@ export type Match<T> = Readonly<Record<string, readonly T[]>>;
 interface ComputationState<T> {
   readonly state: NFAStateNode<T>;
   /** The buffer node of the last event taken; `null` before the first. */
-  readonly prev: string | null;
+  readonly prev: BufferNode<T> | null;
   readonly version: Dewey;
   readonly startTs: number;
   readonly prevTs: number;
@@ -33,7 +38,7 @@ export interface NFAStateSnapshot<T> {
 
 type PlainComputationState = [
   state: number,
-  prev: string | null,
+  prev: number,
   version: number[],
   startTs: number,
   prevTs: number,
@@ -53,6 +58,19 @@ function byStart<T>(a: ComputationState<T>, b: ComputationState<T>): number {
   if (a.startId === null) return b.startId === null ? 0 : 1;
   if (b.startId === null) return -1;
   return compareEventIds(a.startId, b.startId);
+}
+
+/** Stable insertion sort by first event: the lists are short, and `Array#sort` costs more to set up. */
+function sortByStart<T>(xs: ComputationState<T>[]): void {
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && byStart(xs[j]!, x) > 0) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
 }
 
 /**
@@ -116,6 +134,11 @@ export class NFA<T> {
     const potential: ComputationState<T>[] = [];
     const next = this.next;
     for (const cs of s.partial) {
+      // the start state stays as it is unless it can take the event
+      if (cs.startId === null && !this.anyEdge(cs, value, ts, s.buffer)) {
+        newPartial.push(cs);
+        continue;
+      }
       next.length = 0;
       this.computeNextStates(s.buffer, cs, value, ts, next);
       const mark = newPartial.length;
@@ -133,8 +156,8 @@ export class NFA<T> {
         newPartial.length = mark;
       }
     }
-    newPartial.sort(byStart);
-    potential.sort(byStart);
+    sortByStart(newPartial);
+    sortByStart(potential);
     const matches: Match<T>[] = [];
     if (this.compiled.skipStrategy.isSkipStrategy) {
       this.emitBySkipStrategy(s, potential, newPartial, matches);
@@ -200,6 +223,7 @@ export class NFA<T> {
    */
   advanceTime(s: NFAState<T>, ts: number, withTimeouts = true): AdvanceResult<T> {
     const { windowTime, gapWindows } = this.compiled;
+    if (windowTime === 0 && gapWindows.size === 0 && s.completed.length === 0) return NO_ADVANCE;
     const newPartial: ComputationState<T>[] = [];
     const potential: ComputationState<T>[] = [];
     const timeouts: [Match<T>, number][] = [];
@@ -227,7 +251,7 @@ export class NFA<T> {
       }
       s.buffer.release(cs.prev);
     }
-    potential.sort(byStart);
+    sortByStart(potential);
     const matches: Match<T>[] = [];
     this.emitBySkipStrategy(s, potential, newPartial, matches);
     s.partial = newPartial;
@@ -247,7 +271,7 @@ export class NFA<T> {
   ): void {
     if (potential.length > 0) {
       for (const p of potential) s.completed.push(p);
-      s.completed.sort(byStart);
+      sortByStart(s.completed);
     }
     while (s.completed.length > 0 && (partial.length === 0 || byStart(s.completed[0]!, partial[0]!) <= 0)) {
       const m = s.completed.shift()!;
@@ -306,7 +330,7 @@ export class NFA<T> {
         const nextVersion = addStage(currentVersion);
         takeBranchesToVisit--;
         const id = this.idFor(buffer);
-        const entry = buffer.put(source.stage, id, cs.prev, currentVersion);
+        const entry = buffer.put(source.stage, source.stageIndex, id, cs.prev, currentVersion);
         const startTs = isStart ? ts : cs.startTs;
         const startId = isStart ? id : cs.startId;
         this.add(buffer, out, edge.target, entry, nextVersion, startTs, ts, startId);
@@ -325,7 +349,7 @@ export class NFA<T> {
     buffer: SharedBuffer<T>,
     out: ComputationState<T>[],
     state: NFAStateNode<T>,
-    prev: string | null,
+    prev: BufferNode<T> | null,
     version: Dewey,
     startTs: number,
     prevTs: number,
@@ -389,19 +413,21 @@ export class NFA<T> {
   }
 
   snapshot(s: NFAState<T>): NFAStateSnapshot<T> {
+    const { snapshot, index } = s.buffer.snapshot([...s.partial, ...s.completed].map((cs) => cs.prev));
     const plain = (cs: ComputationState<T>): PlainComputationState => [
       cs.state.id,
-      cs.prev,
+      cs.prev === null ? -1 : index.get(cs.prev)!,
       [...cs.version],
       cs.startTs,
       cs.prevTs,
       cs.startId === null ? null : [cs.startId.ts, cs.startId.seq],
     ];
-    return { partial: s.partial.map(plain), completed: s.completed.map(plain), buffer: s.buffer.snapshot() };
+    return { partial: s.partial.map(plain), completed: s.completed.map(plain), buffer: snapshot };
   }
 
   restore(snap: NFAStateSnapshot<T>): NFAState<T> {
     const states = this.compiled.states;
+    const { buffer, nodes } = SharedBuffer.restore(snap.buffer);
     const cs = ([
       state,
       prev,
@@ -411,21 +437,19 @@ export class NFA<T> {
       startId,
     ]: PlainComputationState): ComputationState<T> => ({
       state: states[state]!,
-      prev,
+      prev: prev < 0 ? null : nodes[prev]!,
       version,
       startTs,
       prevTs,
       startId: startId === null ? null : { ts: startId[0], seq: startId[1] },
     });
-    return {
-      partial: snap.partial.map(cs),
-      completed: snap.completed.map(cs),
-      buffer: SharedBuffer.restore(snap.buffer),
-    };
+    return { partial: snap.partial.map(cs), completed: snap.completed.map(cs), buffer };
   }
 }
 
 const EMPTY_BUFFER = new SharedBuffer<unknown>();
+
+const NO_ADVANCE: AdvanceResult<never> = Object.freeze({ matches: [], timeouts: [], timedOut: 0 });
 
 const NOTHING: { matches: Match<never>[]; dropped: number } = Object.freeze({
   matches: Object.freeze([]) as unknown as Match<never>[],

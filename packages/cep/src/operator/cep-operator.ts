@@ -144,13 +144,6 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     this.waitingCount++;
   }
 
-  private processNow(key: K, value: T): void {
-    const now = this.config.clock.now();
-    this.advanceKey(key, now);
-    this.feed(key, value, now);
-    this.settle(key);
-  }
-
   private advance(wm: number): void {
     if (wm <= this.watermark) return;
     this.watermark = wm;
@@ -182,23 +175,46 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     for (let n = 0; n < records.length; n++) {
       const i = order ? order[n]! : n;
       const key = keys[i]!;
-      this.advanceKey(key, t);
-      this.feed(key, records[i]!, t);
-      this.settle(key);
+      const value = records[i]!;
+      let st = this.keys.get(key);
+      if (st === undefined) {
+        // a key without partial matches gets state only if this event opens one
+        if (!this.nfa.startTakes(value, t)) continue;
+        st = this.nfa.createState();
+        this.keys.set(key, st);
+      } else {
+        this.advanceState(key, st, t);
+      }
+      this.feedState(key, st, value, t);
+      this.settleState(key, st);
     }
   }
 
   private readonly onDeadline = (ts: number, key: K): void => {
     if (this.deadlineOf.get(key) !== ts) return;
     this.deadlineOf.delete(key);
-    this.advanceKey(key, this.watermark);
-    this.settle(key);
-  };
-
-  /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
-  private settle(key: K): void {
     const st = this.keys.get(key);
     if (st === undefined) return;
+    this.advanceState(key, st, this.watermark);
+    this.settleState(key, st);
+  };
+
+  private processNow(key: K, value: T): void {
+    const now = this.config.clock.now();
+    let st = this.keys.get(key);
+    if (st === undefined) {
+      if (!this.nfa.startTakes(value, now)) return;
+      st = this.nfa.createState();
+      this.keys.set(key, st);
+    } else {
+      this.advanceState(key, st, now);
+    }
+    this.feedState(key, st, value, now);
+    this.settleState(key, st);
+  }
+
+  /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
+  private settleState(key: K, st: NFAState<T>): void {
     if (this.nfa.isEmpty(st)) {
       this.keys.delete(key);
       this.deadlineOf.delete(key);
@@ -212,14 +228,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     }
   }
 
-  private feed(key: K, value: T, ts: number): void {
-    let st = this.keys.get(key);
-    if (st === undefined) {
-      // a key without partial matches gets state only if this event opens one
-      if (!this.nfa.startTakes(value, ts)) return;
-      st = this.nfa.createState();
-      this.keys.set(key, st);
-    }
+  private feedState(key: K, st: NFAState<T>, value: T, ts: number): void {
     const before = st.partial.length;
     let result: ReturnType<NFA<T>['process']>;
     try {
@@ -229,16 +238,16 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       return;
     }
     this.partialMatches += st.partial.length - before;
-    this.metrics.custom.partialMatchesDropped! += result.dropped;
-    this.emitMatches(result.matches, ts, key);
+    if (result.dropped > 0) this.metrics.custom.partialMatchesDropped! += result.dropped;
+    if (result.matches.length > 0) this.emitMatches(result.matches, ts, key);
   }
 
-  private advanceKey(key: K, ts: number): void {
-    const st = this.keys.get(key);
-    if (st === undefined || (st.partial.length <= 1 && st.completed.length === 0)) return;
+  private advanceState(key: K, st: NFAState<T>, ts: number): void {
+    if (st.partial.length <= 1 && st.completed.length === 0) return;
     const before = st.partial.length;
     const wantTimeouts = this.config.fn.processTimedOutMatch !== undefined;
     const { matches, timeouts, timedOut } = this.nfa.advanceTime(st, ts, wantTimeouts);
+    if (timedOut === 0 && matches.length === 0) return;
     this.metrics.custom.timeouts! += timedOut;
     this.partialMatches += st.partial.length - before;
     this.emitMatches(matches, ts, key);
