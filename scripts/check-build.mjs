@@ -10,7 +10,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packages = ['core', 'cep', 'generator'];
 const expectations = {
   core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
-  cep: ['VERSION'],
+  cep: ['Pattern', 'CEP', 'AfterMatchSkipStrategy', 'MalformedPatternError', 'WithinType', 'NFA', 'compile'],
   generator: ['VERSION'],
 };
 let failed = false;
@@ -59,6 +59,25 @@ for (const name of packages) {
         .reduce((a, b) => a + b)
         .collect();
       if (JSON.stringify(out) !== '[5,5]') fail(`core (${fmt}): expected [5,5], got ${JSON.stringify(out)}`);
+    }
+  }
+  if (name === 'cep') {
+    // the ./testing subpath, and a pattern matched through the built harness in both formats
+    const sub = pkg.exports['./testing'];
+    const tEsm = await import(pathToFileURL(join(dir, sub.import.default)).href);
+    const tCjs = createRequire(import.meta.url)(join(dir, sub.require.default));
+    for (const [fmt, lib, testing] of [
+      ['esm', esm, tEsm],
+      ['cjs', cjs, tCjs],
+    ]) {
+      const h = testing.NFATestHarness.forPattern(
+        lib.Pattern.begin('a')
+          .where((x) => x > 0)
+          .next('b'),
+      );
+      h.process(1, 1);
+      const got = JSON.stringify(h.process(2, 2));
+      if (got !== '[{"a":[1],"b":[2]}]') fail(`cep (${fmt}): harness gave ${got}`);
     }
   }
   try {
