@@ -139,11 +139,11 @@ export class NFA<T> {
         newPartial.push(cs);
         continue;
       }
-      next.length = 0;
-      this.computeNextStates(s.buffer, cs, value, ts, next);
+      const produced = this.computeNextStates(s.buffer, cs, value, ts, next);
       const mark = newPartial.length;
       let discard = false;
-      for (const n of next) {
+      for (let k = 0; k < produced; k++) {
+        const n = next[k]!;
         if (n.state.kind === 'final') potential.push(n);
         else if (n.state.kind === 'stop') {
           discard = true;
@@ -197,13 +197,15 @@ export class NFA<T> {
   private anyEdge(cs: ComputationState<T>, value: T, ts: number, buffer: SharedBuffer<T>): boolean {
     const ctx = this.ctx.reset(buffer, cs, ts);
     const stack = this.stack;
-    stack.length = 0;
-    stack.push(cs.state);
-    while (stack.length > 0) {
-      const state = stack.pop()!;
-      for (const t of state.transitions) {
+    let sp = 0;
+    stack[sp++] = cs.state;
+    while (sp > 0) {
+      const state = stack[--sp]!;
+      const ts_ = state.transitions;
+      for (let i = 0; i < ts_.length; i++) {
+        const t = ts_[i]!;
         if (t.action === 'ignore' || !check(t.condition, value, ctx)) continue;
-        if (t.action === 'proceed') stack.push(t.target);
+        if (t.action === 'proceed') stack[sp++] = t.target;
         else return true;
       }
     }
@@ -211,6 +213,7 @@ export class NFA<T> {
   }
 
   private readonly stack: NFAStateNode<T>[] = [];
+  private readonly proceedStack: NFAStateNode<T>[] = [];
   /** Scratch: the states one branch moves to on the current event. */
   private readonly next: ComputationState<T>[] = [];
   /** Scratch: the open edges of the current branch (source state, transition) as parallel arrays. */
@@ -302,16 +305,16 @@ export class NFA<T> {
     value: T,
     ts: number,
     out: ComputationState<T>[],
-  ): void {
+  ): number {
+    this.produced = 0;
     const ctx = this.ctx.reset(buffer, cs, ts);
     const sources = this.edgeSources;
     const transitions = this.edgeTransitions;
-    const { takes, ignores } = this.decisionGraph(cs, value, ctx);
+    const { edges: edgeCount, takes, ignores } = this.decisionGraph(cs, value, ctx);
     let takeBranchesToVisit = Math.max(0, takes - 1);
     let ignoreBranchesToVisit = ignores;
     const totalTakeToSkip = Math.max(0, takes - 1);
     const isStart = cs.state.kind === 'start';
-    const edgeCount = transitions.length;
     for (let e = 0; e < edgeCount; e++) {
       const source = sources[e]!;
       const edge = transitions[e]!;
@@ -340,10 +343,13 @@ export class NFA<T> {
     }
     if (isStart) {
       const inc = selfIncrease(ignores, takes);
-      out.push(inc === 0 ? cs : this.startState(increase(cs.version, inc)));
+      out[this.produced++] = inc === 0 ? cs : this.startState(increase(cs.version, inc));
     }
     if (cs.prev !== null) buffer.release(cs.prev);
+    return this.produced;
   }
+
+  private produced = 0;
 
   private add(
     buffer: SharedBuffer<T>,
@@ -355,7 +361,7 @@ export class NFA<T> {
     prevTs: number,
     startId: EventId | null,
   ): void {
-    out.push({ state, prev, version, startTs, prevTs, startId });
+    out[this.produced++] = { state, prev, version, startTs, prevTs, startId };
     if (prev !== null) buffer.lock(prev);
   }
 
@@ -364,35 +370,37 @@ export class NFA<T> {
     cs: ComputationState<T>,
     value: T,
     ctx: LazyContext<T>,
-  ): { takes: number; ignores: number } {
+  ): { edges: number; takes: number; ignores: number } {
     const sources = this.edgeSources;
     const transitions = this.edgeTransitions;
-    sources.length = 0;
-    transitions.length = 0;
+    let edges = 0;
     let takes = 0;
     let ignores = 0;
     const stack = this.stack;
-    stack.length = 0;
-    stack.push(cs.state);
-    while (stack.length > 0) {
-      const state = stack.pop()!;
-      for (const t of state.transitions) {
+    let sp = 0;
+    stack[sp++] = cs.state;
+    while (sp > 0) {
+      const state = stack[--sp]!;
+      const ts_ = state.transitions;
+      for (let i = 0; i < ts_.length; i++) {
+        const t = ts_[i]!;
         if (!check(t.condition, value, ctx)) continue;
-        if (t.action === 'proceed') stack.push(t.target);
+        if (t.action === 'proceed') stack[sp++] = t.target;
         else {
-          sources.push(state);
-          transitions.push(t);
+          sources[edges] = state;
+          transitions[edges++] = t;
           if (t.action === 'take') takes++;
           else if (t.target !== cs.state) ignores++;
         }
       }
     }
+    this.counts.edges = edges;
     this.counts.takes = takes;
     this.counts.ignores = ignores;
     return this.counts;
   }
 
-  private readonly counts = { takes: 0, ignores: 0 };
+  private readonly counts = { edges: 0, takes: 0, ignores: 0 };
 
   /** A final state reachable from `state` by PROCEED edges open to this event (an optional tail). */
   private finalAfterProceed(
@@ -400,13 +408,18 @@ export class NFA<T> {
     value: T,
     ctx: LazyContext<T>,
   ): NFAStateNode<T> | undefined {
-    const stack: NFAStateNode<T>[] = state.greedy ? [] : [state];
-    while (stack.length > 0) {
-      const s = stack.pop()!;
-      for (const t of s.transitions) {
+    if (state.greedy) return undefined;
+    const stack = this.proceedStack;
+    let sp = 0;
+    stack[sp++] = state;
+    while (sp > 0) {
+      const s = stack[--sp]!;
+      const ts_ = s.transitions;
+      for (let i = 0; i < ts_.length; i++) {
+        const t = ts_[i]!;
         if (t.action !== 'proceed' || !check(t.condition, value, ctx)) continue;
         if (t.target.kind === 'final') return t.target;
-        if (!t.target.greedy) stack.push(t.target);
+        if (!t.target.greedy) stack[sp++] = t.target;
       }
     }
     return undefined;
