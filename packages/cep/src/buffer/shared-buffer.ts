@@ -106,15 +106,23 @@ export class SharedBuffer<T> {
   release(node: BufferNode<T> | null): void {
     if (node === null) return;
     const stack = RELEASE_STACK as BufferNode<T>[];
-    stack.push(node);
-    while (stack.length > 0) {
-      const n = stack.pop()!;
+    let sp = 0;
+    stack[sp++] = node;
+    while (sp > 0) {
+      const n = stack[--sp]!;
       if (--n.refs > 0) continue;
       this.nodeCount--;
+      // unlink from the event's nodes (their order does not matter)
       const siblings = n.event.nodes!;
-      siblings.splice(siblings.indexOf(n), 1);
+      const at = siblings.indexOf(n);
+      siblings[at] = siblings[siblings.length - 1]!;
+      siblings.pop();
       if (--n.event.refs === 0) this.eventCount--;
-      for (const edge of n.edges) if (edge.target !== null) stack.push(edge.target);
+      const edges = n.edges;
+      for (let i = 0; i < edges.length; i++) {
+        const target = edges[i]!.target;
+        if (target !== null) stack[sp++] = target;
+      }
     }
   }
 

@@ -17,7 +17,10 @@ export function increase(d: Dewey, n: number): Dewey {
 
 /** Appends a new stage digit `0`. */
 export function addStage(d: Dewey): Dewey {
-  return [...d, 0];
+  const out: number[] = [];
+  for (let i = 0; i < d.length; i++) out.push(d[i]!);
+  out.push(0);
+  return out;
 }
 
 /**

@@ -92,7 +92,7 @@ export class NFA<T> {
   private readonly initial: ComputationState<T>;
 
   createState(): NFAState<T> {
-    return { partial: [this.initial], completed: [], buffer: new SharedBuffer<T>() };
+    return { partial: [this.initial], completed: NONE_COMPLETED, buffer: new SharedBuffer<T>() };
   }
 
   private startState(version: Dewey): ComputationState<T> {
@@ -131,7 +131,7 @@ export class NFA<T> {
     this.eventValue = value;
     this.eventTs = ts;
     const newPartial: ComputationState<T>[] = [];
-    const potential: ComputationState<T>[] = [];
+    let potential: ComputationState<T>[] | undefined;
     const next = this.next;
     for (const cs of s.partial) {
       // the start state stays as it is unless it can take the event
@@ -144,7 +144,7 @@ export class NFA<T> {
       let discard = false;
       for (let k = 0; k < produced; k++) {
         const n = next[k]!;
-        if (n.state.kind === 'final') potential.push(n);
+        if (n.state.kind === 'final') (potential ??= []).push(n);
         else if (n.state.kind === 'stop') {
           discard = true;
           s.buffer.release(n.prev);
@@ -157,11 +157,11 @@ export class NFA<T> {
       }
     }
     sortByStart(newPartial);
-    sortByStart(potential);
     const matches: Match<T>[] = [];
+    if (potential !== undefined) sortByStart(potential);
     if (this.compiled.skipStrategy.isSkipStrategy) {
-      this.emitBySkipStrategy(s, potential, newPartial, matches);
-    } else {
+      this.emitBySkipStrategy(s, potential ?? [], newPartial, matches);
+    } else if (potential !== undefined) {
       for (const m of potential) {
         matches.push(s.buffer.materialize(s.buffer.extract(m.prev, m.version)));
         s.buffer.release(m.prev);
@@ -273,6 +273,8 @@ export class NFA<T> {
     out: Match<T>[],
   ): void {
     if (potential.length > 0) {
+      // most keys never hold a completed match: the shared empty list is replaced on first use
+      if (s.completed === NONE_COMPLETED) s.completed = [];
       for (const p of potential) s.completed.push(p);
       sortByStart(s.completed);
     }
@@ -461,6 +463,9 @@ export class NFA<T> {
 }
 
 const EMPTY_BUFFER = new SharedBuffer<unknown>();
+
+/** Shared by every key until it first holds a completed match; never mutated. */
+const NONE_COMPLETED: ComputationState<any>[] = [];
 
 const NO_ADVANCE: AdvanceResult<never> = Object.freeze({ matches: [], timeouts: [], timedOut: 0 });
 
