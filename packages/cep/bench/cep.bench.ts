@@ -8,7 +8,7 @@
  *       10 minutes, alerts from two rising warnings within 20 minutes.
  * Each variant runs in its own process (peak RSS is its own), at N and 2N events.
  *
- * Usage: pnpm bench [-- --events 5000000]
+ * Usage: pnpm bench [-- --events 5000000] [--young-gen-mb 32]
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';

@@ -6,8 +6,6 @@ interface BufferedEvent<T> extends EventId {
   readonly value: T;
   /** Nodes that took this event (one per stage that took it), plus one while it is being processed. */
   refs: number;
-  /** The nodes of this event, by stage: usually one. */
-  nodes: BufferNode<T>[] | undefined;
 }
 
 interface Edge<T> {
@@ -60,7 +58,9 @@ export class SharedBuffer<T> {
   /** Stores an event with one reference, held by the caller while the event is processed. */
   registerEvent(value: T, ts: number): EventId {
     this.eventCount++;
-    const e: BufferedEvent<T> = { ts, seq: this.nextSeq++, value, refs: 1, nodes: undefined };
+    const e: BufferedEvent<T> = { ts, seq: this.nextSeq++, value, refs: 1 };
+    this.current = e;
+    this.currentNodes = 0;
     return e;
   }
 
@@ -69,7 +69,15 @@ export class SharedBuffer<T> {
     if (--e.refs === 0) this.eventCount--;
   }
 
-  /** Records that stage `stage` took event `id` after node `prev` on branch `version`. */
+  /** The event being processed and the nodes made for it so far (one per stage that took it). */
+  private current: BufferedEvent<T> | undefined;
+  private readonly currentNodeList: BufferNode<T>[] = [];
+  private currentNodes = 0;
+
+  /**
+   * Records that stage `stage` took event `id` after node `prev` on branch `version`. Branches
+   * that take the same event at the same stage share one node (with one edge each).
+   */
   put(
     stage: string,
     stageIndex: number,
@@ -79,9 +87,11 @@ export class SharedBuffer<T> {
   ): BufferNode<T> {
     const event = id as BufferedEvent<T>;
     let node: BufferNode<T> | undefined;
-    if (event.nodes !== undefined) {
-      for (const n of event.nodes) {
-        if (n.stageIndex === stageIndex) {
+    if (event === this.current) {
+      for (let i = 0; i < this.currentNodes; i++) {
+        const n = this.currentNodeList[i]!;
+        // a node released while this event was processed is gone; a new one replaces it
+        if (n.stageIndex === stageIndex && n.refs > 0) {
           node = n;
           break;
         }
@@ -89,10 +99,9 @@ export class SharedBuffer<T> {
     }
     if (node === undefined) {
       node = { event, stage, stageIndex, edges: [], refs: 0 };
-      if (event.nodes === undefined) event.nodes = [node];
-      else event.nodes.push(node);
       event.refs++;
       this.nodeCount++;
+      if (event === this.current) this.currentNodeList[this.currentNodes++] = node;
     }
     node.edges.push({ target: prev, version });
     if (prev !== null) prev.refs++;
@@ -112,11 +121,6 @@ export class SharedBuffer<T> {
       const n = stack[--sp]!;
       if (--n.refs > 0) continue;
       this.nodeCount--;
-      // unlink from the event's nodes (their order does not matter)
-      const siblings = n.event.nodes!;
-      const at = siblings.indexOf(n);
-      siblings[at] = siblings[siblings.length - 1]!;
-      siblings.pop();
       if (--n.event.refs === 0) this.eventCount--;
       const edges = n.edges;
       for (let i = 0; i < edges.length; i++) {
@@ -206,20 +210,14 @@ export class SharedBuffer<T> {
   static restore<T>(s: SharedBufferSnapshot<T>): { buffer: SharedBuffer<T>; nodes: BufferNode<T>[] } {
     const b = new SharedBuffer<T>();
     b.nextSeq = s.nextSeq;
-    const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({
-      ts,
-      seq,
-      value,
+    const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({ ts, seq, value, refs }));
+    const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex, refs]) => ({
+      event: events[e]!,
+      stage,
+      stageIndex,
+      edges: [],
       refs,
-      nodes: undefined,
     }));
-    const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex, refs]) => {
-      const event = events[e]!;
-      const node: BufferNode<T> = { event, stage, stageIndex, edges: [], refs };
-      if (event.nodes === undefined) event.nodes = [node];
-      else event.nodes.push(node);
-      return node;
-    });
     s.nodes.forEach(([, , , , edges], i) => {
       for (const [target, version] of edges)
         nodes[i]!.edges.push({ target: target < 0 ? null : nodes[target]!, version });

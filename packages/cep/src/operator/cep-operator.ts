@@ -62,6 +62,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   private readonly deadlines = new TimerQueue<K>();
   /** The one live deadline of each key; queue entries at other times are stale. */
   private readonly deadlineOf = new Map<K, number>();
+  private readonly pool: NFAState<T>[] = [];
   private watermark = Number.NEGATIVE_INFINITY;
   timestamp = 0;
   private partialMatches = 0;
@@ -180,7 +181,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       if (st === undefined) {
         // a key without partial matches gets state only if this event opens one
         if (!this.nfa.startTakes(value, t)) continue;
-        st = this.nfa.createState();
+        st = this.pool.pop() ?? this.nfa.createState();
         this.keys.set(key, st);
       } else {
         this.advanceState(key, st, t);
@@ -204,7 +205,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     let st = this.keys.get(key);
     if (st === undefined) {
       if (!this.nfa.startTakes(value, now)) return;
-      st = this.nfa.createState();
+      st = this.pool.pop() ?? this.nfa.createState();
       this.keys.set(key, st);
     } else {
       this.advanceState(key, st, now);
@@ -218,6 +219,8 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     if (this.nfa.isEmpty(st)) {
       this.keys.delete(key);
       this.deadlineOf.delete(key);
+      // an empty state is as good as new: keep a few for the next keys that start a match
+      if (this.pool.length < 1024) this.pool.push(st);
       return;
     }
     const at = this.nfa.nextDeadline(st);
