@@ -63,6 +63,9 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   /** The one live deadline of each key; queue entries at other times are stale. */
   private readonly deadlineOf = new Map<K, number>();
   private readonly pool: NFAState<T>[] = [];
+  private lastTs = Number.NaN;
+  private lastBucket: { keys: K[]; records: T[] } | undefined;
+  private readonly spareBuckets: { keys: K[]; records: T[] }[] = [];
   private watermark = Number.NEGATIVE_INFINITY;
   timestamp = 0;
   private partialMatches = 0;
@@ -134,12 +137,15 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   }
 
   private enqueue(key: K, value: T, ts: number): void {
-    let bucket = this.waiting.get(ts);
+    // consecutive records usually share a timestamp: remember the last bucket
+    let bucket = ts === this.lastTs ? this.lastBucket : this.waiting.get(ts);
     if (bucket === undefined) {
-      bucket = { keys: [], records: [] };
+      bucket = this.spareBuckets.pop() ?? { keys: [], records: [] };
       this.waiting.set(ts, bucket);
       this.waitingTimes.push(ts);
     }
+    this.lastTs = ts;
+    this.lastBucket = bucket;
     bucket.keys.push(key);
     bucket.records.push(value);
     this.waitingCount++;
@@ -155,9 +161,16 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       if (t === undefined || t > wm) break;
       this.waitingTimes.pop();
       const bucket = this.waiting.get(t)!;
+      if (t === this.lastTs) {
+        this.lastTs = Number.NaN;
+        this.lastBucket = undefined;
+      }
       this.waiting.delete(t);
       this.waitingCount -= bucket.records.length;
       this.runBucket(t, bucket);
+      bucket.keys.length = 0;
+      bucket.records.length = 0;
+      if (this.spareBuckets.length < 8) this.spareBuckets.push(bucket);
     }
     this.deadlines.advanceTo(wm, this.onDeadline);
     this.updateGauges();
@@ -307,6 +320,8 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     this.keys.clear();
     for (const [key, nfa] of s.keys) this.keys.set(key, this.nfa.restore(nfa));
     this.waiting.clear();
+    this.lastTs = Number.NaN;
+    this.lastBucket = undefined;
     this.waitingTimes.clear();
     this.waitingCount = 0;
     for (const [t, keys, records] of s.waiting) {
