@@ -26,6 +26,10 @@ export interface ConnectOptions {
 
 interface Built {
   readonly name: string;
+  readonly type: StreamNode<unknown>['type'];
+  /** How many operators and outputs read the main channel. */
+  consumers: number;
+  readonly inputs: readonly Built[];
   readonly main: Subject<Batch<unknown>>;
   readonly sides: Map<string, Subject<Batch<unknown>>>;
   readonly operator: Operator<unknown, unknown> | undefined;
@@ -103,7 +107,13 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   start(): this {
     if (this.started || this.closed) return this;
     this.started = true;
-    for (const b of this.built.values()) b.operator?.open();
+    for (const b of this.built.values()) {
+      if (b.operator === undefined) continue;
+      // an operator that alone reads a source's fresh records may update them in place
+      const only = b.inputs.length === 1 ? b.inputs[0]! : undefined;
+      b.operator.exclusiveSourceInput = only !== undefined && only.type === 'source' && only.consumers === 1;
+      b.operator.open();
+    }
     for (const { node, open } of this.sources) {
       if (this.closed) break;
       this.running.add(open().subscribe(node.main));
@@ -159,7 +169,9 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       }
       return side;
     }
-    return this.build(node).main;
+    const b = this.build(node);
+    b.consumers++;
+    return b.main;
   }
 
   private build(node: StreamNode<unknown>): Built {
@@ -167,6 +179,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     if (known) return known;
     if (node.type === 'side') throw new Error('unreachable: side outputs are channels, not nodes');
     const inputs = node.type === 'operator' ? node.inputs.map((n) => this.channel(n)) : [];
+    const inputBuilt =
+      node.type === 'operator' && node.inputs.every((n) => n.type !== 'side')
+        ? node.inputs.map((n) => this.built.get(n)!)
+        : [];
     const name = node.name ?? `${node.kind}-${this.built.size + 1}`;
     if (this.byName.has(name)) {
       throw new IllegalArgumentError(
@@ -182,7 +198,16 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       operator.out = new Output(metrics, name);
       operator.out.connectMain(main);
     }
-    const b: Built = { name, main, sides, operator, metrics };
+    const b: Built = {
+      name,
+      type: node.type,
+      consumers: 0,
+      inputs: inputBuilt,
+      main,
+      sides,
+      operator,
+      metrics,
+    };
     this.built.set(node, b);
     this.byName.set(name, b);
     if (node.type === 'source') {

@@ -21,6 +21,11 @@ export abstract class Operator<I, O> {
   protected readonly errorPolicy: ErrorPolicy;
   /** Set by the execution before the first batch. */
   out!: Output<O>;
+  /**
+   * Set by the execution: this operator is the only reader of a source's records, which nobody
+   * else has seen, so it may update them in place instead of copying.
+   */
+  exclusiveSourceInput = false;
 
   constructor(init: OperatorInit) {
     this.name = init.name;

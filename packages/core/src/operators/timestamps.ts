@@ -70,7 +70,10 @@ export class TimestampsOperator<T> extends Operator<T, T> implements WatermarkOu
           continue;
         }
         if (ts === el.timestamp) out.emitRecord(el);
-        else out.emit(el.value, ts);
+        else if (this.exclusiveSourceInput) {
+          (el as { timestamp: number }).timestamp = ts;
+          out.emitRecord(el);
+        } else out.emit(el.value, ts);
         generator.onEvent(el.value, ts, this);
         generator.onPeriodicEmit?.(this);
       } else if (el.kind === 'watermark') {

@@ -277,3 +277,19 @@ describe('snapshots', () => {
     );
   });
 });
+
+describe('records shared by several readers', () => {
+  it('are never changed in place: a raw source output keeps its (absent) timestamps', async () => {
+    const source = DataStream.from([{ key: 'a', t: 5, v: 1 }]);
+    const stamped = source.assignTimestampsAndWatermarks(strategy);
+    const job = connect({ raw: source, stamped });
+    const raw: unknown[] = [];
+    const out: unknown[] = [];
+    job.timelines.raw.subscribe((x) => raw.push(x));
+    job.timelines.stamped.subscribe((x) => out.push(x));
+    job.start();
+    await job.done;
+    expect(raw[0]).toEqual({ value: { key: 'a', t: 5, v: 1 }, timestamp: Number.NaN });
+    expect(out[0]).toEqual({ value: { key: 'a', t: 5, v: 1 }, timestamp: 5 });
+  });
+});
