@@ -8,7 +8,7 @@
  *       10 minutes, alerts from two rising warnings within 20 minutes.
  * Each variant runs in its own process (peak RSS is its own), at N and 2N events.
  *
- * Usage: pnpm bench [-- --events 5000000] [--young-gen-mb 32]
+ * Usage: pnpm bench [-- --events 5000000] [--young-gen-mb 32] [--variants a,b,c]
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -199,14 +199,20 @@ async function child(variant: string, events: number): Promise<void> {
   process.stdout.write(`${JSON.stringify(m)}\n`);
 }
 
+/** V8 flags every child gets alike (`--young-gen-mb`); empty means Node's defaults. */
+let nodeFlags: string[] = [];
+
 function measure(variant: string, events: number): Measurement {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--events', String(events)],
-    {
-      encoding: 'utf8',
-    },
-  );
+  const args = [
+    ...nodeFlags,
+    ...process.execArgv,
+    fileURLToPath(import.meta.url),
+    '--variant',
+    variant,
+    '--events',
+    String(events),
+  ];
+  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
   return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
 }
 
@@ -214,14 +220,21 @@ const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { events: { type: 'string', default: '5000000' }, variant: { type: 'string' } },
+    options: {
+      events: { type: 'string', default: '5000000' },
+      variant: { type: 'string' },
+      'young-gen-mb': { type: 'string' },
+      variants: { type: 'string', default: 'a,b,c' },
+    },
   });
+  if (values['young-gen-mb']) nodeFlags = [`--max-semi-space-size=${Number(values['young-gen-mb'])}`];
+  const chosen = values.variants.split(',');
   const events = Number(values.events);
   if (!Number.isInteger(events) || events <= 0)
     throw new Error(`--events must be a positive integer, got ${values.events}`);
   if (values.variant) return child(values.variant, events);
   console.log(
-    `CEP in event time: ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`,
+    `CEP in event time: ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order${nodeFlags.length > 0 ? ` (node ${nodeFlags.join(' ')})` : ''}`,
   );
   console.log(
     'variant                         events      seconds    events/s     peak RSS    matches   ratio',
@@ -235,7 +248,7 @@ async function main(): Promise<void> {
   const rss: Record<string, number[]> = {};
   for (const n of [events, events * 2]) {
     const hand = measure('hand', n);
-    for (const m of [hand, measure('a', n), measure('b', n), measure('c', n)]) {
+    for (const m of [hand, ...chosen.map((v) => measure(v, n))]) {
       const ratio = m.variant === 'a' ? `${(m.eventsPerSecond / hand.eventsPerSecond).toFixed(2)}×` : '';
       console.log(
         `${labels[m.variant]!.padEnd(30)} ${fmt(m.events).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.eventsPerSecond).padStart(11)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${fmt(m.matches).padStart(10)}   ${ratio}`,
