@@ -13,12 +13,17 @@ interface Edge<T> {
   readonly version: Dewey;
 }
 
-/** "Stage `stage` took `event`": versioned edges point at what each branch took before it. */
+/**
+ * "Stage `stage` took `event`": versioned edges point at what each branch took before it. The
+ * first edge is stored in the node itself (most nodes have exactly one), further ones in `more`.
+ */
 export interface BufferNode<T> {
   readonly event: BufferedEvent<T>;
   readonly stage: string;
   readonly stageIndex: number;
-  readonly edges: Edge<T>[];
+  readonly target: BufferNode<T> | null;
+  readonly version: Dewey;
+  more: Edge<T>[] | undefined;
   /** Partial matches holding this node, plus edges pointing at it. */
   refs: number;
 }
@@ -98,12 +103,15 @@ export class SharedBuffer<T> {
       }
     }
     if (node === undefined) {
-      node = { event, stage, stageIndex, edges: [], refs: 0 };
+      node = { event, stage, stageIndex, target: prev, version, more: undefined, refs: 0 };
       event.refs++;
       this.nodeCount++;
       if (event === this.current) this.currentNodeList[this.currentNodes++] = node;
+    } else if (node.more === undefined) {
+      node.more = [{ target: prev, version }];
+    } else {
+      node.more.push({ target: prev, version });
     }
-    node.edges.push({ target: prev, version });
     if (prev !== null) prev.refs++;
     return node;
   }
@@ -122,10 +130,13 @@ export class SharedBuffer<T> {
       if (--n.refs > 0) continue;
       this.nodeCount--;
       if (--n.event.refs === 0) this.eventCount--;
-      const edges = n.edges;
-      for (let i = 0; i < edges.length; i++) {
-        const target = edges[i]!.target;
-        if (target !== null) stack[sp++] = target;
+      if (n.target !== null) stack[sp++] = n.target;
+      const more = n.more;
+      if (more !== undefined) {
+        for (let i = 0; i < more.length; i++) {
+          const target = more[i]!.target;
+          if (target !== null) stack[sp++] = target;
+        }
       }
     }
   }
@@ -152,7 +163,7 @@ export class SharedBuffer<T> {
         return result;
       }
       const next = [...path, n];
-      for (const edge of n.edges) {
+      for (const edge of edgesOf(n)) {
         if (isCompatibleWith(v, edge.version))
           stack.push({ node: edge.target, version: edge.version, path: next });
       }
@@ -180,7 +191,7 @@ export class SharedBuffer<T> {
       if (index.has(n)) continue;
       index.set(n, nodes.length);
       nodes.push(n);
-      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
+      for (const e of edgesOf(n)) if (e.target !== null) stack.push(e.target);
     }
     const eventIndex = new Map<BufferedEvent<T>, number>();
     const events: [number, number, T, number][] = [];
@@ -199,7 +210,7 @@ export class SharedBuffer<T> {
           n.stage,
           n.stageIndex,
           n.refs,
-          n.edges.map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
+          edgesOf(n).map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
         ]),
       },
       index,
@@ -211,19 +222,32 @@ export class SharedBuffer<T> {
     const b = new SharedBuffer<T>();
     b.nextSeq = s.nextSeq;
     const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({ ts, seq, value, refs }));
-    const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex, refs]) => ({
+    // nodes first (targets may point forward), then their edges
+    const shells = s.nodes.map(([e, stage, stageIndex, refs]) => ({
       event: events[e]!,
       stage,
       stageIndex,
-      edges: [],
       refs,
     }));
+    const nodes: BufferNode<T>[] = shells.map((n) => ({ ...n, target: null, version: [], more: undefined }));
     s.nodes.forEach(([, , , , edges], i) => {
-      for (const [target, version] of edges)
-        nodes[i]!.edges.push({ target: target < 0 ? null : nodes[target]!, version });
+      const node = nodes[i]! as { target: BufferNode<T> | null; version: Dewey; more: Edge<T>[] | undefined };
+      edges.forEach(([target, version], j) => {
+        const t = target < 0 ? null : nodes[target]!;
+        if (j === 0) {
+          node.target = t;
+          node.version = version;
+        } else (node.more ??= []).push({ target: t, version });
+      });
     });
     b.eventCount = events.length;
     b.nodeCount = nodes.length;
     return { buffer: b, nodes };
   }
+}
+
+/** A node's edges in the order they were added. */
+function edgesOf<T>(n: BufferNode<T>): Edge<T>[] {
+  const first: Edge<T> = { target: n.target, version: n.version };
+  return n.more === undefined ? [first] : [first, ...n.more];
 }

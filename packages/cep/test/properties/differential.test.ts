@@ -109,7 +109,10 @@ describe('differential: the NFA against a brute-force matcher', () => {
           const got = runNFA(toPattern(stages, within, strategy), events);
           const expected = applySkip(referenceMatches(stages, events, within), skip);
           if (skip === 'skipPastLastEvent') {
-            expect(got.map(key)).toEqual(expected.map(key));
+            // the pruning depends on first and last events only; among matches that share both,
+            // which one survives is the NFA's branch order, which the semantics leave open
+            const ends = (ms: number[][]) => ms.map((m) => `${m[0]}-${m.at(-1)}`);
+            expect(ends(got)).toEqual(ends(expected));
           } else {
             // one match per first event survives; which one of equal length is taken is the NFA's branch order
             expect(got.map((m) => m[0])).toEqual(expected.map((m) => m[0]));
