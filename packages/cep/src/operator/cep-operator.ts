@@ -190,18 +190,23 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       const i = order ? order[n]! : n;
       const key = keys[i]!;
       const value = records[i]!;
-      let st = this.keys.get(key);
-      if (st === undefined) {
-        // a key without partial matches gets state only if this event opens one
-        if (!this.nfa.startTakes(value, t)) continue;
-        st = this.pool.pop() ?? this.nfa.createState();
-        this.keys.set(key, st);
-      } else {
-        this.advanceState(key, st, t);
-      }
-      this.feedState(key, st, value, t);
-      this.settleState(key, st);
+      this.runEvent(key, value, t);
     }
+  }
+
+  /** One event of one key at time `t`: advance the key's time, feed the event, settle the key. */
+  private runEvent(key: K, value: T, t: number): void {
+    let st = this.keys.get(key);
+    if (st === undefined) {
+      // a key without partial matches gets state only if this event opens one
+      if (!this.nfa.startTakes(value, t)) return;
+      st = this.pool.pop() ?? this.nfa.createState();
+      this.keys.set(key, st);
+    } else {
+      this.advanceState(key, st, t);
+    }
+    this.feedState(key, st, value, t);
+    this.settleState(key, st);
   }
 
   private readonly onDeadline = (ts: number, key: K): void => {
@@ -214,17 +219,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   };
 
   private processNow(key: K, value: T): void {
-    const now = this.config.clock.now();
-    let st = this.keys.get(key);
-    if (st === undefined) {
-      if (!this.nfa.startTakes(value, now)) return;
-      st = this.pool.pop() ?? this.nfa.createState();
-      this.keys.set(key, st);
-    } else {
-      this.advanceState(key, st, now);
-    }
-    this.feedState(key, st, value, now);
-    this.settleState(key, st);
+    this.runEvent(key, value, this.config.clock.now());
   }
 
   /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
