@@ -1,3 +1,4 @@
+import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
 import { type Condition, Conditions } from '../pattern/condition';
 import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern, Stage } from '../pattern/pattern';
@@ -16,8 +17,12 @@ import { add, type CompiledNFA, GraphBuilder, type MutableState, type NFAStateNo
  * - a group: its inner pattern compiled in place, with the group's quantifier around it.
  * `followingTake` is the take condition of what may come next (for greedy stages), threaded back.
  */
-export function compile<T>(pattern: Pattern<T, any>): CompiledNFA<T> {
-  validate(pattern);
+export function compile<T>(
+  pattern: Pattern<T, any>,
+  options: { skipStrategy?: AfterMatchSkipStrategy } = {},
+): CompiledNFA<T> {
+  const skipStrategy = options.skipStrategy ?? pattern.skipStrategy;
+  validate(pattern, skipStrategy);
   const g = new GraphBuilder<T>();
   const windowTime = minWindow(pattern.stages);
   const end = g.state('$endState$', 'final');
@@ -43,7 +48,7 @@ export function compile<T>(pattern: Pattern<T, any>): CompiledNFA<T> {
     start: first.state as NFAStateNode<T>,
     windowTime,
     gapWindows,
-    skipStrategy: pattern.skipStrategy,
+    skipStrategy,
     stageNames: Object.freeze(pattern.stages.map((s) => s.name)),
   });
 }
@@ -454,7 +459,7 @@ function allNames<T>(stages: readonly Stage<T>[], into: string[]): string[] {
   return into;
 }
 
-function validate<T>(pattern: Pattern<T, any>): void {
+function validate<T>(pattern: Pattern<T, any>, skipStrategy: AfterMatchSkipStrategy): void {
   const names = allNames(pattern.stages, []);
   const seen = new Set<string>();
   for (const n of names) {
@@ -476,10 +481,10 @@ function validate<T>(pattern: Pattern<T, any>): void {
       `Pattern.notFollowedBy: "${last.name}" ends the pattern, so it needs within(ms): add .within(...) to say how long the absence must last`,
     );
   }
-  const target = pattern.skipStrategy.patternName;
+  const target = skipStrategy.patternName;
   if (target !== undefined && !seen.has(target)) {
     throw new MalformedPatternError(
-      `AfterMatchSkipStrategy.${pattern.skipStrategy.kind}: the pattern has no stage "${target}" (stages: ${names.join(', ')})`,
+      `AfterMatchSkipStrategy.${skipStrategy.kind}: the pattern has no stage "${target}" (stages: ${names.join(', ')})`,
     );
   }
 }

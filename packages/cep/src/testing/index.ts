@@ -1,7 +1,15 @@
 // @eventide/cep/testing: test a pattern without streams, watermarks or buffering (Flink's NFATestHarness).
 import { compile } from '../compiler/compile';
+import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
 import { type Match, NFA, type NFAState } from '../nfa/nfa';
 import type { Pattern } from '../pattern/pattern';
+
+export interface HarnessOptions {
+  /** Overrides the pattern's own after-match skip strategy. */
+  readonly skipStrategy?: AfterMatchSkipStrategy;
+  /** Caps partial matches (oldest dropped), as `CEP.pattern`'s `maxPartialMatchesPerKey`. */
+  readonly maxPartialMatches?: number;
+}
 
 export type { Match } from '../nfa/nfa';
 
