@@ -27,17 +27,22 @@ export class NFATestHarness<T> {
   private readonly pendingTimeouts: [Match<T>, number][] = [];
   private clock = 0;
 
-  private constructor(pattern: Pattern<T, any>, maxPartialMatches?: number) {
-    this.nfa = new NFA(compile(pattern), maxPartialMatches);
+  private constructor(
+    private readonly pattern: Pattern<T, any>,
+    private readonly options: HarnessOptions,
+  ) {
+    this.nfa = new NFA(compile(pattern, { skipStrategy: options.skipStrategy }), options.maxPartialMatches);
     this.state = this.nfa.createState();
   }
 
   /** Compiles `pattern` (throwing `MalformedPatternError` if it is invalid) into a fresh harness. */
-  static forPattern<T>(
-    pattern: Pattern<T, any>,
-    options: { maxPartialMatches?: number } = {},
-  ): NFATestHarness<T> {
-    return new NFATestHarness(pattern, options.maxPartialMatches);
+  static forPattern<T>(pattern: Pattern<T, any>, options: HarnessOptions = {}): NFATestHarness<T> {
+    return new NFATestHarness(pattern, options);
+  }
+
+  /** A fresh harness for the same pattern with another after-match skip strategy (as Flink's builder). */
+  withAfterMatchSkipStrategy(skipStrategy: AfterMatchSkipStrategy): NFATestHarness<T> {
+    return new NFATestHarness(this.pattern, { ...this.options, skipStrategy });
   }
 
   /**
