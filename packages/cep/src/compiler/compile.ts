@@ -12,10 +12,12 @@ import { add, type CompiledNFA, GraphBuilder, type MutableState, type NFAStateNo
  *   past it when optional;
  * - times(from, to): a chain of single states, the optional tail ones with PROCEED edges;
  * - a looping stage: a state that TAKEs into itself and PROCEEDs to the next fragment;
+ * - greedy: the next fragment's edges are narrowed to events the greedy stage cannot take (so it
+ *   keeps taking while it can); with `until`, a copy of the unnarrowed fragment is entered once
+ *   the until condition holds;
  * - notNext / a middle notFollowedBy: PROCEED edges into shared STOP states that kill the branch;
  *   a trailing notFollowedBy: a PENDING state that becomes a match when the window closes;
  * - a group: its inner pattern compiled in place, with the group's quantifier around it.
- * `followingTake` is the take condition of what may come next (for greedy stages), threaded back.
  */
 export function compile<T>(
   pattern: Pattern<T, any>,
@@ -32,20 +34,15 @@ export function compile<T>(
     group: undefined,
     following: undefined,
   };
-  const middle = middleStates(g, top, end, undefined, windowTime);
-  const first = convertStage(
-    g,
-    { ...top, i: 0, following: pattern.stages[1] },
-    middle.state,
-    middle.followingTake,
-  );
-  first.state.kind = 'start';
+  const middle = middleStates(g, top, end, windowTime);
+  const first = convertStage(g, { ...top, i: 0, following: pattern.stages[1] }, middle);
+  first.kind = 'start';
   const gapWindows = new Map<string, number>();
   collectGapWindows(pattern.stages, gapWindows);
   for (const s of g.states) Object.freeze(s.transitions);
   return Object.freeze({
     states: Object.freeze(g.states.map((s) => Object.freeze(s) as NFAStateNode<T>)),
-    start: first.state as NFAStateNode<T>,
+    start: first as NFAStateNode<T>,
     windowTime,
     gapWindows,
     skipStrategy,
@@ -62,22 +59,15 @@ interface Walk<T> {
   readonly following: Stage<T> | undefined;
 }
 
-interface Fragment<T> {
-  readonly state: MutableState<T>;
-  readonly followingTake: Condition<T> | undefined;
-}
-
 const stageOf = <T>(w: Walk<T>): Stage<T> => w.stages[w.i]!;
 
 function middleStates<T>(
   g: GraphBuilder<T>,
   w: Walk<T>,
   sink: MutableState<T>,
-  followingTake: Condition<T> | undefined,
   windowTime: number,
-): Fragment<T> {
+): MutableState<T> {
   let lastSink = sink;
-  let ft = followingTake;
   let following = w.following;
   for (let i = w.stages.length - 1; i > 0; i--) {
     const here: Walk<T> = { ...w, i, following };
@@ -100,31 +90,24 @@ function middleStates<T>(
       add(notNext, 'proceed', g.stop(not, stage.name), not);
       lastSink = notNext;
     } else {
-      const f = convertStage(g, here, lastSink, ft);
-      lastSink = f.state;
-      ft = f.followingTake;
+      lastSink = convertStage(g, here, lastSink);
     }
     following = stage;
   }
-  return { state: lastSink, followingTake: ft };
+  return lastSink;
 }
 
-function convertStage<T>(
-  g: GraphBuilder<T>,
-  w: Walk<T>,
-  sink: MutableState<T>,
-  ft: Condition<T> | undefined,
-): Fragment<T> {
+function convertStage<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>): MutableState<T> {
   const stage = stageOf(w);
   const q = stage.quantifier;
-  let f: Fragment<T>;
+  let state: MutableState<T>;
   if (q.multiplicity === 'looping') {
-    const looping = createLooping(g, w, copyWithoutTransitiveNots(g, w, sink), ft);
-    f = createTimes(g, w, looping.state, sink, q.from, q.to, looping.followingTake);
+    const looping = createLooping(g, w, copyWithoutTransitiveNots(g, w, sink));
+    state = createTimes(g, w, looping, sink, q.from, q.to);
   } else if (q.multiplicity === 'times') {
-    f = createTimes(g, w, sink, sink, q.from, q.to, ft);
+    state = createTimes(g, w, sink, sink, q.from, q.to);
   } else {
-    f = createSingleton(
+    state = createSingleton(
       g,
       w,
       sink,
@@ -132,11 +115,10 @@ function convertStage<T>(
       takeCondition(w, stage),
       ignoreCondition(w, true),
       isOptional(w, true),
-      ft,
     );
   }
-  addStopStates(g, w, f.state);
-  return f;
+  addStopStates(g, w, state);
+  return state;
 }
 
 function createTimes<T>(
@@ -146,24 +128,22 @@ function createTimes<T>(
   proceed: MutableState<T>,
   from: number,
   to: number,
-  followingTake: Condition<T> | undefined,
-): Fragment<T> {
+): MutableState<T> {
   const stage = stageOf(w);
   const innerIgnore = withUntil(innerIgnoreCondition(w), stage.until, false);
   const take = withUntil(takeCondition(w, stage), stage.until, true)!;
+  if (stage.quantifier.greedy && from !== to) {
+    if (stage.until !== undefined) g.originals.set(sink.id, copyState(g, sink));
+    narrowToWhatCannotBeTaken(sink, take);
+  }
   let last = sink;
-  let ft = followingTake;
   for (let i = from; i < to; i++) {
-    const f = createSingleton(g, w, last, proceed, take, innerIgnore, true, ft, false);
-    addStopStateToLooping(g, w, f.state);
-    last = f.state;
-    ft = f.followingTake;
+    last = createSingleton(g, w, last, proceed, take, innerIgnore, true, false);
+    addStopStateToLooping(g, w, last);
   }
   for (let i = 0; i < from - 1; i++) {
-    const f = createSingleton(g, w, last, undefined, take, innerIgnore, false, ft, false);
-    addStopStateToLooping(g, w, f.state);
-    last = f.state;
-    ft = f.followingTake;
+    last = createSingleton(g, w, last, undefined, take, innerIgnore, false, false);
+    addStopStateToLooping(g, w, last);
   }
   // the head of the chain: entered from the previous stage, with that contiguity
   return createSingleton(
@@ -174,7 +154,6 @@ function createTimes<T>(
     take,
     ignoreCondition(w, true),
     stage.quantifier.optional,
-    ft,
     true,
   );
 }
@@ -187,34 +166,42 @@ function createSingleton<T>(
   take: Condition<T>,
   ignore: Condition<T> | undefined,
   optional: boolean,
-  ft: Condition<T> | undefined,
   firstOfLoop = true,
-): Fragment<T> {
+): MutableState<T> {
   const stage = stageOf(w);
-  if (stage.group) return createGroup(g, w, sink, proceed, optional, ft, firstOfLoop);
-  const greedy = stage.quantifier.greedy;
-  const state = g.state(stage.name, 'normal', greedy);
+  if (stage.group) return createGroup(g, w, sink, proceed, optional, firstOfLoop);
+  const state = g.state(stage.name, 'normal', stage.quantifier.greedy);
   // taking an event here ends any negation that guarded an optional path before it
   const target = copyWithoutTransitiveNots(g, w, sink);
   add(state, 'take', target, take);
-  let proceedCondition = trueCondition(w);
+  const proceedCondition = trueCondition(w);
   if (optional && !headOfGroup(w)) {
-    if (greedy) proceedCondition = greedyCondition(proceedCondition, take, ignore, ft);
-    add(state, 'proceed', proceed!, proceedCondition);
+    const until = stage.until;
+    if (stage.quantifier.greedy && until !== undefined) {
+      // once the loop has to stop, what follows may take the event after all
+      add(
+        state,
+        'proceed',
+        g.originals.get(proceed!.id) ?? proceed!,
+        Conditions.and(proceedCondition, until),
+      );
+      add(state, 'proceed', proceed!, Conditions.and(proceedCondition, Conditions.not(until)));
+    } else {
+      add(state, 'proceed', proceed!, proceedCondition);
+    }
   }
   if (ignore !== undefined) {
     let ignoreState = state;
     if (optional) {
       // once the optional stage skips an event, it may no longer PROCEED past itself
-      ignoreState = g.state(stage.name, 'normal', greedy);
+      ignoreState = g.state(stage.name, 'normal', stage.quantifier.greedy);
       add(ignoreState, 'take', target, take);
       add(ignoreState, 'ignore', ignoreState, ignore);
       addStopStates(g, w, ignoreState);
-      if (greedy) add(ignoreState, 'proceed', proceed!, proceedCondition);
     }
     add(state, 'ignore', ignoreState, ignore);
   }
-  return { state, followingTake: followingTakeOf(ft, take, optional) };
+  return state;
 }
 
 function createGroup<T>(
@@ -223,70 +210,89 @@ function createGroup<T>(
   sink: MutableState<T>,
   proceed: MutableState<T> | undefined,
   optional: boolean,
-  ft: Condition<T> | undefined,
   firstOfLoop: boolean,
-): Fragment<T> {
+): MutableState<T> {
   const stage = stageOf(w);
   const proceedCondition = trueCondition(w);
   const inner = innerWalk(w, stage, firstOfLoop);
-  const middle = middleStates(g, inner, sink, undefined, 0);
-  const head = convertStage(
-    g,
-    { ...inner, i: 0, following: inner.stages[1] ?? inner.following },
-    middle.state,
-    middle.followingTake,
-  );
-  if (optional) add(head.state, 'proceed', proceed!, proceedCondition);
-  return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, optional) };
+  const middle = middleStates(g, inner, sink, 0);
+  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle);
+  if (optional) add(head, 'proceed', proceed!, proceedCondition);
+  return head;
 }
 
-function createLoopingGroup<T>(
-  g: GraphBuilder<T>,
-  w: Walk<T>,
-  sink: MutableState<T>,
-  ft: Condition<T> | undefined,
-): Fragment<T> {
+function createLoopingGroup<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>): MutableState<T> {
   const stage = stageOf(w);
   const proceedCondition = trueCondition(w);
   const loopBack = g.state(stage.name, 'normal', stage.quantifier.greedy);
   const inner = innerWalk(w, stage, false);
-  const middle = middleStates(g, inner, loopBack, undefined, 0);
-  const head = convertStage(
-    g,
-    { ...inner, i: 0, following: inner.stages[1] ?? inner.following },
-    middle.state,
-    middle.followingTake,
-  );
-  add(head.state, 'proceed', sink, proceedCondition);
-  add(loopBack, 'proceed', head.state, proceedCondition);
-  return { state: head.state, followingTake: followingTakeOf(ft, head.followingTake, true) };
+  const middle = middleStates(g, inner, loopBack, 0);
+  const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle);
+  add(head, 'proceed', sink, proceedCondition);
+  add(loopBack, 'proceed', head, proceedCondition);
+  return head;
 }
 
-function createLooping<T>(
-  g: GraphBuilder<T>,
-  w: Walk<T>,
-  sink: MutableState<T>,
-  ft: Condition<T> | undefined,
-): Fragment<T> {
+function createLooping<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>): MutableState<T> {
   const stage = stageOf(w);
-  if (stage.group) return createLoopingGroup(g, w, sink, ft);
-  const ignore = withUntil(innerIgnoreCondition(w), stage.until, false);
-  const take = withUntil(takeCondition(w, stage), stage.until, true)!;
-  const greedy = stage.quantifier.greedy;
-  const proceedCondition = greedy ? greedyCondition(trueCondition(w), take, ignore, ft) : trueCondition(w);
-  const looping = g.state(stage.name, 'normal', greedy);
-  add(looping, 'proceed', sink, proceedCondition);
+  if (stage.group) return createLoopingGroup(g, w, sink);
+  const until = stage.until;
+  const ignore = withUntil(innerIgnoreCondition(w), until, false);
+  const take = withUntil(takeCondition(w, stage), until, true)!;
+  const proceedCondition = trueCondition(w);
+  const looping = g.state(stage.name, 'normal', stage.quantifier.greedy);
+  if (stage.quantifier.greedy) {
+    if (until !== undefined) {
+      const original = copyState(g, sink);
+      add(looping, 'proceed', original, Conditions.and(proceedCondition, until));
+      g.originals.set(sink.id, original);
+    }
+    add(
+      looping,
+      'proceed',
+      sink,
+      until !== undefined ? Conditions.and(proceedCondition, Conditions.not(until)) : proceedCondition,
+    );
+    narrowToWhatCannotBeTaken(sink, takeCondition(w, stage));
+  } else {
+    add(looping, 'proceed', sink, proceedCondition);
+  }
   add(looping, 'take', looping, take);
   addStopStateToLooping(g, w, looping);
   if (ignore !== undefined) {
-    const ignoreState = g.state(stage.name, 'normal', greedy);
+    const ignoreState = g.state(stage.name, 'normal', stage.quantifier.greedy);
     add(ignoreState, 'take', looping, take);
     add(ignoreState, 'ignore', ignoreState, ignore);
     add(looping, 'ignore', ignoreState, ignore);
-    if (greedy) add(ignoreState, 'proceed', sink, proceedCondition);
     addStopStateToLooping(g, w, ignoreState);
   }
-  return { state: looping, followingTake: followingTakeOf(ft, take, true) };
+  return looping;
+}
+
+/** Greedy: what follows a greedy stage may only act on events that stage cannot take. */
+function narrowToWhatCannotBeTaken<T>(state: MutableState<T>, take: Condition<T>): void {
+  const notTake = Conditions.not(take);
+  for (let i = 0; i < state.transitions.length; i++) {
+    const t = state.transitions[i]!;
+    state.transitions[i] = {
+      ...t,
+      condition: t.condition === undefined ? notTake : Conditions.and(t.condition, notTake),
+    };
+  }
+}
+
+/** A copy of a state with the same transitions (a self-loop loops on the copy). */
+function copyState<T>(g: GraphBuilder<T>, state: MutableState<T>): MutableState<T> {
+  const copy = g.state(state.stage, state.kind, state.greedy);
+  for (const t of state.transitions) {
+    add(
+      copy,
+      t.action,
+      t.target === (state as NFAStateNode<T>) ? copy : (t.target as MutableState<T>),
+      t.condition,
+    );
+  }
+  return copy;
 }
 
 function innerWalk<T>(w: Walk<T>, stage: Stage<T>, firstOfLoop: boolean): Walk<T> {
@@ -409,27 +415,6 @@ function withUntil<T>(
   if (until !== undefined && c !== undefined) return Conditions.and(Conditions.not(until), c);
   if (until !== undefined && isTake) return Conditions.not(until);
   return c;
-}
-
-/** A greedy stage PROCEEDs only when it cannot take the event and what follows can (or nothing can). */
-function greedyCondition<T>(
-  c: Condition<T>,
-  take: Condition<T>,
-  ignore: Condition<T> | undefined,
-  ft: Condition<T> | undefined,
-): Condition<T> {
-  let g = Conditions.and(c, Conditions.not(take));
-  if (ft !== undefined) g = Conditions.and(g, ft);
-  return Conditions.or(g, Conditions.not(ignore !== undefined ? Conditions.or(take, ignore) : take));
-}
-
-function followingTakeOf<T>(
-  ft: Condition<T> | undefined,
-  current: Condition<T> | undefined,
-  optional: boolean,
-) {
-  if (current === undefined) return ft;
-  return optional && ft !== undefined ? Conditions.or(current, ft) : current;
 }
 
 function minWindow<T>(stages: readonly Stage<T>[]): number {

@@ -21,6 +21,7 @@ export interface NFAStateNode<T> {
   /** A small number per stage name (buffer node keys). */
   readonly stageIndex: number;
   readonly kind: StateKind;
+  /** Belongs to a greedy stage: a match may not complete through it by PROCEED edges alone. */
   readonly greedy: boolean;
   readonly transitions: readonly Transition<T>[];
 }
@@ -53,6 +54,9 @@ export class GraphBuilder<T> {
   readonly states: MutableState<T>[] = [];
   private readonly stops = new Map<string, MutableState<T>>();
   private readonly stageIndices = new Map<string, number>();
+
+  /** Greedy stages with `until`: the state after them as it was before it was narrowed, by state id. */
+  readonly originals = new Map<number, MutableState<T>>();
 
   state(stage: string, kind: StateKind, greedy = false): MutableState<T> {
     let stageIndex = this.stageIndices.get(stage);

@@ -410,6 +410,7 @@ export class NFA<T> {
     value: T,
     ctx: LazyContext<T>,
   ): NFAStateNode<T> | undefined {
+    // a greedy stage does not let a match complete by skipping past it
     if (state.greedy) return undefined;
     const stack = this.proceedStack;
     let sp = 0;
