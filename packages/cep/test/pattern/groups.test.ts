@@ -48,4 +48,22 @@ describe('group patterns', () => {
     const p = Pattern.begin<Ev>(ab()).next('c').where(kind('c'));
     expect(matchesOf(p, ['a1', 'x', 'b1', 'c1'], staged)).toEqual(['ga:[a1] gb:[b1] c:[c1]']);
   });
+
+  it('FlinkCEP cases: an optional group skips stray events; an optional times(2) group may be absent', () => {
+    const optional = Pattern.begin<Ev>('s')
+      .where(kind('c'))
+      .followedBy(ab())
+      .optional()
+      .followedBy('e')
+      .where(kind('d'));
+    expect(matchesOf(optional, ['c', 'a1', 'a2', 'b', 'd'])).toEqual(['c a1 b d', 'c d']);
+    const twice = Pattern.begin<Ev>('s')
+      .where(kind('c'))
+      .followedBy(ab())
+      .times(2)
+      .optional()
+      .followedBy('e')
+      .where(kind('d'));
+    expect(matchesOf(twice, ['c', 'a', 'd'])).toEqual(['c d']);
+  });
 });
