@@ -42,3 +42,31 @@ describe('within PREVIOUS_AND_CURRENT (gap between consecutive events)', () => {
     expect(h.advanceTime(16).timeouts.map(([m, t]) => [flat(m), t])).toEqual([['a2', 15]]);
   });
 });
+
+describe('timeouts of branching partial matches (FlinkCEP case)', () => {
+  it('reports every timed-out branch with start + window as its time', () => {
+    const p = Pattern.begin<Ev>('start')
+      .where(kind('s'))
+      .followedByAny('middle')
+      .where(kind('m'))
+      .followedByAny('end')
+      .where(kind('e'))
+      .within(10);
+    const h = NFATestHarness.forPattern(p);
+    const input: [string, number][] = [
+      ['s1', 1],
+      ['s2', 2],
+      ['m', 3],
+      ['x', 4],
+      ['e1', 11],
+      ['e2', 13],
+    ];
+    const matches = input.flatMap(([id, t]) => h.process(ev(id), t).map(flat));
+    expect(matches).toEqual(['s2 m e1']);
+    const timeouts = h
+      .advanceTime(13)
+      .timeouts.map(([m, t]) => `${flat(m)} @${t}`)
+      .sort();
+    expect(timeouts).toEqual(['s1 @11', 's1 m @11', 's2 @12', 's2 m @12']);
+  });
+});
