@@ -217,9 +217,8 @@ export class SharedBuffer<T> {
     };
   }
 
-  /** Rebuilds a buffer; returns it with its nodes in snapshot order. */
-  static restore<T>(s: SharedBufferSnapshot<T>): { buffer: SharedBuffer<T>; nodes: BufferNode<T>[] } {
-    const b = new SharedBuffer<T>();
+  /** Rebuilds the snapshot into `b` (a fresh buffer); returns its nodes in snapshot order. */
+  static restoreInto<T>(b: SharedBuffer<T>, s: SharedBufferSnapshot<T>): BufferNode<T>[] {
     b.nextSeq = s.nextSeq;
     const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({ ts, seq, value, refs }));
     // nodes first (targets may point forward), then their edges
@@ -242,7 +241,7 @@ export class SharedBuffer<T> {
     });
     b.eventCount = events.length;
     b.nodeCount = nodes.length;
-    return { buffer: b, nodes };
+    return nodes;
   }
 }
 
