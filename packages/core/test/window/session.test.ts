@@ -113,3 +113,52 @@ describe('event-time session windows', () => {
     ).toThrow(IllegalArgumentError);
   });
 });
+
+describe('session lateness (cases from Flink’s window operator tests)', () => {
+  // gap 3 s, values summed; output "key-sum" with the window, at end − 1
+  const items = (late: number) => [
+    e('key2', 1, 1000),
+    wm(1999),
+    e('key2', 1, 2000),
+    wm(4998),
+    e('key2', 1, 4500), // joins [1000, 5000): the merged session ends after the watermark
+    e('key2', 1, 8500), // a new session
+    wm(7400),
+    e('key2', 1, 7000), // bridges both sessions
+    wm(11501),
+    e('key2', 1, 11600),
+    wm(14600),
+    e('key2', 1, late),
+    e('key2', 1, 14500),
+    wm(20000),
+    wm(100000),
+  ];
+  const run = (lateness: number, late: number) =>
+    DataStream.fromTimeline(items(late))
+      .keyBy((x) => x.key)
+      .window(EventTimeSessionWindows.withGap(3000))
+      .allowedLateness(lateness)
+      .reduce(
+        (x, y) => ({ key: x.key, v: x.v + y.v }),
+        (key, ctx, [sum], out: { collect(s: string): void }) =>
+          out.collect(`${key}-${sum!.v} [${ctx.window.start},${ctx.window.end})`),
+      )
+      .collectTimeline();
+
+  it('zero lateness: an element that would merge into a closed session is dropped', async () => {
+    expect((await run(0, 10000)).filter((x) => 'value' in x)).toEqual([
+      { value: 'key2-5 [1000,11500)', timestamp: 11499 },
+      { value: 'key2-1 [11600,14600)', timestamp: 14599 },
+      { value: 'key2-1 [14500,17500)', timestamp: 17499 },
+    ]);
+  });
+
+  it('with lateness: the element merges into the fired session, fires it again, and the session grows', async () => {
+    expect((await run(10, 10000)).filter((x) => 'value' in x)).toEqual([
+      { value: 'key2-5 [1000,11500)', timestamp: 11499 },
+      { value: 'key2-1 [11600,14600)', timestamp: 14599 },
+      { value: 'key2-2 [10000,14600)', timestamp: 14599 },
+      { value: 'key2-3 [10000,17500)', timestamp: 17499 },
+    ]);
+  });
+});
