@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DataStream, OutputTag, TumblingEventTimeWindows, type WindowContext } from '../../src/index';
+import {
+  DataStream,
+  OutputTag,
+  SlidingEventTimeWindows,
+  TumblingEventTimeWindows,
+  type WindowContext,
+} from '../../src/index';
 import { rec, runWithSides, wm } from '../helpers/run';
 
 type E = { key: string; v: number };
@@ -149,5 +155,65 @@ describe('tumbling event-time windows', () => {
       .process((ctx, els) => [`${ctx.window.start}:${els.map((x) => x.key).join('')}`])
       .collect();
     expect(out).toEqual(['0:ab', '10:c']);
+  });
+});
+
+describe('dropping late elements (cases from Flink’s window operator tests)', () => {
+  const sum = (x: E, y: E) => ({ key: x.key, v: x.v + y.v });
+  const show = (tl: { value?: E; timestamp?: number; watermark?: number }[]) =>
+    tl.map((x) => ('watermark' in x ? `W${x.watermark}` : `${x.value!.key}:${x.value!.v}@${x.timestamp}`));
+
+  it('tumbling, zero lateness', async () => {
+    const items = [
+      e('key2', 1, 1000),
+      wm(1985),
+      e('key2', 1, 1980),
+      wm(1999),
+      e('key2', 1, 1998),
+      e('key2', 1, 2001),
+      wm(2999),
+      wm(3999),
+    ];
+    const tl = await DataStream.fromTimeline(items)
+      .keyBy((x) => x.key)
+      .window(TumblingEventTimeWindows.of(2000))
+      .reduce(sum)
+      .collectTimeline();
+    expect(show(tl)).toEqual(['W1985', 'key2:2@1999', 'W1999', 'W2999', 'key2:1@3999', 'W3999', 'WInfinity']);
+  });
+
+  it('sliding, zero lateness: an element still counts in its windows that are not late', async () => {
+    const items = [
+      e('key2', 1, 1000),
+      wm(1999),
+      e('key2', 1, 2000),
+      wm(3000),
+      e('key1', 1, 3001),
+      e('key2', 1, 2400),
+      e('key2', 1, 2400),
+      e('key1', 1, 3001),
+      e('key2', 1, 3900),
+      wm(6000),
+      e('key1', 1, 3001),
+      wm(25000),
+    ];
+    const tl = await DataStream.fromTimeline(items)
+      .keyBy((x) => x.key)
+      .window(SlidingEventTimeWindows.of(3000, 1000))
+      .reduce(sum)
+      .collectTimeline();
+    const records = show(tl.filter((x) => 'value' in x)).sort();
+    expect(records).toEqual(
+      [
+        'key2:1@1999',
+        'key2:2@2999',
+        'key2:5@3999',
+        'key1:2@3999',
+        'key2:4@4999',
+        'key1:2@4999',
+        'key2:1@5999',
+        'key1:2@5999',
+      ].sort(),
+    );
   });
 });
