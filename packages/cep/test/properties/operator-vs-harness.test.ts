@@ -65,7 +65,7 @@ describe('law: the event-time operator runs each key through the NFA like the ha
     it(name, async () => {
       await fc.assert(
         fc.asyncProperty(input, async (rows) => {
-          const sorted = [...rows].sort((a, b) => a.t - b.t);
+          const sorted: R[] = [...rows].sort((a, b) => a.t - b.t);
           const timedOut = new OutputTag<string>('timeouts');
           const matches = CEP.pattern(
             DataStream.from(sorted)
