@@ -105,7 +105,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
         try {
           key = this.config.keySelector(el.value);
           if (Number.isNaN(el.timestamp)) this.processNow(key, el.value);
-          else if (el.timestamp <= this.watermark) this.late(el.value, el.timestamp);
+          else if (el.timestamp <= this.watermark) this.late(this.config.lateTag, el.value, el.timestamp);
           else this.enqueue(key, el.value, el.timestamp);
         } catch (e) {
           this.userError(e, el, key);
@@ -126,15 +126,6 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   }
 
   private waitingCount = 0;
-
-  private late(value: T, ts: number): void {
-    if (this.config.lateTag) {
-      this.metrics.lateSideOutput++;
-      this.out.side(this.config.lateTag, value, ts);
-    } else {
-      this.metrics.lateDropped++;
-    }
-  }
 
   private enqueue(key: K, value: T, ts: number): void {
     // consecutive records usually share a timestamp: remember the last bucket

@@ -1,5 +1,6 @@
 import { OperatorError } from '../errors';
 import type { OperatorMetrics } from '../metrics';
+import type { OutputTag } from '../output-tag';
 import type { Batch, ErrorPolicy, StreamRecord } from '../types';
 import type { Output } from './output';
 
@@ -52,6 +53,16 @@ export abstract class Operator<I, O> {
    * A user function threw while handling `rec`: fail fast with an error naming the operator, key
    * and timestamp, or, under the `'invalid'` policy, route the record to the invalid output.
    */
+  /** A record behind the watermark: sent to `tag` if one is set, otherwise dropped; counted either way. */
+  protected late<X>(tag: OutputTag<X> | undefined, value: X, timestamp: number): void {
+    if (tag) {
+      this.metrics.lateSideOutput++;
+      this.out.side(tag, value, timestamp);
+    } else {
+      this.metrics.lateDropped++;
+    }
+  }
+
   protected userError(cause: unknown, rec: StreamRecord<unknown>, key?: unknown): void {
     this.userErrorAt(cause, rec.value, rec.timestamp, key);
   }

@@ -105,7 +105,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
           this.userError(e, el, key);
           continue;
         }
-        if (!accepted) this.late(el.value, ts);
+        if (!accepted) this.late(this.config.lateTag, el.value, ts);
       } else if (el.kind === 'watermark') {
         this.advance(el.timestamp);
       } else {
@@ -118,16 +118,6 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
   private updateGauges(): void {
     this.metrics.openWindows = this.openCount;
     this.metrics.keysHeld = this.merging ? this.sessions.size : this.windowsPerKey.size;
-  }
-
-  private late(value: I, ts: number): void {
-    const tag = this.config.lateTag;
-    if (tag) {
-      this.metrics.lateSideOutput++;
-      this.out.side(tag, value, ts);
-    } else {
-      this.metrics.lateDropped++;
-    }
   }
 
   private addToRanges(key: K, value: I, ts: number): boolean {
