@@ -5,8 +5,12 @@ import { ACTIVE, type Batch, IDLE } from '../types';
 
 /**
  * `union`: records of every input pass in arrival order; the output watermark is the minimum over
- * the inputs that are not idle, and it only moves forward. When every input is idle the output is
- * idle too.
+ * the inputs that are active and aligned, and it only moves forward (Flink's watermark valve):
+ * - an idle input does not hold the watermark back;
+ * - an input that becomes active again behind the output watermark rejoins the minimum only once
+ *   its own watermark catches up;
+ * - when the last active input goes idle, the output moves to the highest input watermark and
+ *   turns idle too.
  */
 export class UnionOperator<T> extends Operator<T, T> {
   private readonly inputs: InputTime[];
@@ -18,6 +22,7 @@ export class UnionOperator<T> extends Operator<T, T> {
     this.inputs = Array.from({ length: inputCount }, () => ({
       watermark: Number.NEGATIVE_INFINITY,
       idle: false,
+      aligned: true,
     }));
   }
 
@@ -27,31 +32,49 @@ export class UnionOperator<T> extends Operator<T, T> {
       const el = batch[i]!;
       if (el.kind === 'record') {
         this.metrics.recordsIn++;
-        if (state.idle) {
-          state.idle = false;
-          this.update();
-        }
+        if (state.idle) this.setIdle(state, false);
         this.out.emitRecord(el);
       } else if (el.kind === 'watermark') {
+        if (state.idle) this.setIdle(state, false);
         if (el.timestamp > state.watermark) state.watermark = el.timestamp;
-        state.idle = false;
+        if (!state.aligned && state.watermark >= this.watermark) state.aligned = true;
         this.update();
-      } else {
-        state.idle = el.idle;
-        this.update();
+      } else if (el.idle !== state.idle) {
+        this.setIdle(state, el.idle);
       }
     }
   }
 
+  private setIdle(state: InputTime, idle: boolean): void {
+    state.idle = idle;
+    // going idle leaves the minimum; coming back behind the output waits until it catches up
+    state.aligned = !idle && state.watermark >= this.watermark;
+    if (idle && this.inputs.every((i) => i.idle)) {
+      // nothing can advance any more: flush to the highest watermark, then go idle
+      let max = Number.NEGATIVE_INFINITY;
+      for (const i of this.inputs) if (i.watermark > max) max = i.watermark;
+      this.emit(max);
+    }
+    this.update();
+  }
+
   private update(): void {
     const merged = mergeWatermarks(this.inputs);
-    if (merged.allIdle !== this.idle) {
-      this.idle = merged.allIdle;
-      this.out.emitStatus(merged.allIdle ? IDLE : ACTIVE);
+    if (!merged.allIdle && this.idle) {
+      this.idle = false;
+      this.out.emitStatus(ACTIVE);
     }
-    if (merged.watermark > this.watermark) {
-      this.watermark = merged.watermark;
-      this.out.emitWatermark(merged.watermark);
+    this.emit(merged.watermark);
+    if (merged.allIdle && !this.idle) {
+      this.idle = true;
+      this.out.emitStatus(IDLE);
+    }
+  }
+
+  private emit(watermark: number): void {
+    if (watermark > this.watermark) {
+      this.watermark = watermark;
+      this.out.emitWatermark(watermark);
     }
   }
 
@@ -59,12 +82,20 @@ export class UnionOperator<T> extends Operator<T, T> {
     return {
       watermark: encodeTime(this.watermark),
       idle: this.idle,
-      inputs: this.inputs.map((s) => ({ watermark: encodeTime(s.watermark), idle: s.idle })),
+      inputs: this.inputs.map((s) => ({
+        watermark: encodeTime(s.watermark),
+        idle: s.idle,
+        aligned: s.aligned,
+      })),
     };
   }
 
   override restore(state: unknown): void {
-    const s = state as { watermark: unknown; idle: boolean; inputs: { watermark: unknown; idle: boolean }[] };
+    const s = state as {
+      watermark: unknown;
+      idle: boolean;
+      inputs: { watermark: unknown; idle: boolean; aligned: boolean }[];
+    };
     this.watermark = decodeTime(s.watermark);
     this.idle = s.idle;
     s.inputs.forEach((input, i) => {
@@ -72,6 +103,7 @@ export class UnionOperator<T> extends Operator<T, T> {
       if (target) {
         target.watermark = decodeTime(input.watermark);
         target.idle = input.idle;
+        target.aligned = input.aligned;
       }
     });
   }

@@ -155,14 +155,23 @@ describe('union: the minimum watermark of its inputs', () => {
     ]);
   });
 
-  it('mergeWatermarks leaves idle inputs out', () => {
+  it('mergeWatermarks leaves idle and not-yet-aligned inputs out', () => {
     expect(
       mergeWatermarks([
-        { watermark: 5, idle: false },
-        { watermark: 1, idle: true },
+        { watermark: 5, idle: false, aligned: true },
+        { watermark: 1, idle: true, aligned: false },
       ]),
     ).toEqual({ watermark: 5, allIdle: false });
-    expect(mergeWatermarks([{ watermark: 5, idle: true }])).toEqual({ watermark: -Infinity, allIdle: true });
+    expect(
+      mergeWatermarks([
+        { watermark: 5, idle: false, aligned: true },
+        { watermark: 1, idle: false, aligned: false },
+      ]),
+    ).toEqual({ watermark: 5, allIdle: false });
+    expect(mergeWatermarks([{ watermark: 5, idle: true, aligned: false }])).toEqual({
+      watermark: -Infinity,
+      allIdle: true,
+    });
   });
 });
 
@@ -201,13 +210,42 @@ describe('idleness in virtual time', () => {
         [80, 8999],
         [90, 9999],
         [100, 10999],
-        // quiet's record at 100 makes it active again with 4499: it holds the minimum back (the
-        // output never goes backwards) until it is idle again 25 ms later
-        [125, 12999],
+        // quiet's record at 100 makes it active again, but with 4499 it is behind the output:
+        // like Flink's watermark valve, it rejoins the minimum only once it catches up
+        [110, 11999],
+        [120, 12999],
         [130, 13999],
         [140, 14999],
         [150, 15999],
         [151, Infinity],
+      ]);
+    });
+  });
+
+  it('when every input is idle, moves to the highest input watermark', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(({ cold, flush }) => {
+      const a = cold<R>('a 49ms |', { a: { t: 1000 } });
+      const b = cold<R>('b 59ms |', { b: { t: 500 } });
+      const strategy = WatermarkStrategy.forMonotonousTimestamps<R>()
+        .withTimestampAssigner(byT())
+        .withIdleness(10, scheduler);
+      const merged = DataStream.from(a)
+        .assignTimestampsAndWatermarks(strategy)
+        .union(DataStream.from(b).assignTimestampsAndWatermarks(strategy));
+      const job = connect({ merged });
+      const seen: [number, number][] = [];
+      job.timelines.merged.subscribe((x) => {
+        if ('watermark' in x) seen.push([scheduler.now(), x.watermark]);
+      });
+      job.start();
+      flush();
+      // both idle at 10: nothing can hold the watermark back any more, so it flushes to 999;
+      // a ends at 50 and, b being idle, its +∞ ends the union's time
+      expect(seen).toEqual([
+        [0, 499],
+        [10, 999],
+        [50, Infinity],
       ]);
     });
   });
