@@ -7,5 +7,7 @@ const seed = process.env.FC_SEED
   : process.env.CI
     ? 20261128
     : Date.now() % 2 ** 31;
-fc.configureGlobal({ seed, numRuns: process.env.CI ? 200 : 100, verbose: 1 });
+// FC_RUNS=n runs deeper searches locally.
+const numRuns = process.env.FC_RUNS ? Number(process.env.FC_RUNS) : process.env.CI ? 200 : 100;
+fc.configureGlobal({ seed, numRuns, verbose: 1 });
 if (process.env.FC_PRINT_SEED) console.log(`fast-check seed ${seed}`);
