@@ -7,6 +7,7 @@ import {
   type OutputTag,
   TimerQueue,
 } from '@eventide/core';
+import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CompiledNFA } from '../compiler/graph';
 import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
 
@@ -32,8 +33,8 @@ export interface CepOperatorConfig<K, T, O> {
   readonly lateTag: OutputTag<T> | undefined;
   readonly comparator: ((a: T, b: T) => number) | undefined;
   readonly maxPartialMatchesPerKey: number;
-  /** Processing-time clock for records without an event timestamp. */
-  readonly clock: { now(): number };
+  /** Processing time for records without an event timestamp: their time, and timers for `within`. */
+  readonly clock: SchedulerLike;
 }
 
 /**
@@ -205,12 +206,44 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     this.deadlineOf.delete(key);
     const st = this.keys.get(key);
     if (st === undefined) return;
-    this.advanceState(key, st, this.watermark);
+    this.advanceState(key, st, this.processingTime ? this.config.clock.now() : this.watermark);
     this.settleState(key, st);
   };
 
+  /** Records without timestamps run at once in processing time; `within` then needs clock timers. */
+  private processingTime = false;
+  private clockTimer: Subscription | undefined;
+  private clockTimerAt = Number.POSITIVE_INFINITY;
+
   private processNow(key: K, value: T): void {
+    this.processingTime = true;
     this.runEvent(key, value, this.config.clock.now());
+    this.armClock();
+  }
+
+  /** One clock timer at the earliest processing-time deadline; it times keys out and re-arms. */
+  private armClock(): void {
+    const next = this.deadlines.nextTime();
+    if (next === undefined || next >= this.clockTimerAt) return;
+    this.clockTimer?.unsubscribe();
+    this.clockTimerAt = next;
+    const clock = this.config.clock;
+    this.clockTimer = clock.schedule(
+      () => {
+        this.clockTimer = undefined;
+        this.clockTimerAt = Number.POSITIVE_INFINITY;
+        this.deadlines.advanceTo(clock.now(), this.onDeadline);
+        this.updateGauges();
+        this.out.flush();
+        this.armClock();
+      },
+      Math.max(0, next - clock.now()),
+    );
+  }
+
+  override close(): void {
+    this.clockTimer?.unsubscribe();
+    this.clockTimer = undefined;
   }
 
   /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */

@@ -1,5 +1,5 @@
 import { type Collector, type DataStream, KeyedStream, type OutputTag } from '@eventide/core';
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { compile } from '../compiler/compile';
 import type { CompiledNFA } from '../compiler/graph';
 import type { Match } from '../nfa/nfa';
@@ -14,8 +14,11 @@ export interface CepOptions<T> {
    * `partialMatchesDropped` metric, so a runaway pattern cannot exhaust memory. Default: no cap.
    */
   readonly maxPartialMatchesPerKey?: number;
-  /** Processing-time clock for records without event timestamps (default: RxJS `asyncScheduler`). */
-  readonly clock?: { now(): number };
+  /**
+   * Processing time for records without event timestamps: their time and the timers that fire
+   * `within` timeouts (default: RxJS `asyncScheduler`; a `TestScheduler` in tests).
+   */
+  readonly clock?: SchedulerLike;
 }
 
 /**

@@ -1,4 +1,5 @@
 import { connect, DataStream, execute, OutputTag, type TimelineItem } from '@eventide/core';
+import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { CEP, type Match, Pattern } from '../../src/index';
 
@@ -124,5 +125,39 @@ describe('CEP in event time', () => {
       { watermark: 200 },
       { watermark: Infinity },
     ]);
+  });
+});
+
+describe('CEP in processing time (records without timestamps)', () => {
+  it('matches in arrival order and fires within-timeouts on the clock', () => {
+    const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    scheduler.run(({ cold, flush }) => {
+      // a at 0 ms, b at 5 ms (matched), a at 20 ms and then nothing: times out at 30 ms
+      const input = cold<R>('a 4ms b 14ms c 29ms |', {
+        a: { meter: 'm', kWh: 2 },
+        b: { meter: 'm', kWh: 3 },
+        c: { meter: 'm', kWh: 4 },
+      });
+      const timedOut = new OutputTag<string>('timed-out');
+      const p = Pattern.begin<R>('a')
+        .where((x) => x.kWh > 1)
+        .next('b')
+        .where((x) => x.kWh > 2)
+        .within(10);
+      const matches = CEP.pattern(
+        DataStream.from(input).keyBy((x) => x.meter),
+        p,
+        { clock: scheduler },
+      ).select(timedOut, (m, t) => `timeout ${ids(m)} at ${t}`, ids);
+      const job = connect({ matches, timedOut: matches.getSideOutput(timedOut) });
+      const seen: string[] = [];
+      job.outputs.matches.subscribe((m) => seen.push(`${scheduler.now()}: ${m}`));
+      job.outputs.timedOut.subscribe((m) => seen.push(`${scheduler.now()}: ${m}`));
+      job.start();
+      flush();
+      // b at 5 ms completes a match and also starts a new one ("a" takes any reading above 1),
+      // which times out on the clock at 15 ms; c at 20 ms starts another, timed out at 30 ms
+      expect(seen).toEqual(['5: a=m:2 b=m:3', '15: timeout a=m:3 at 15', '30: timeout a=m:4 at 30']);
+    });
   });
 });

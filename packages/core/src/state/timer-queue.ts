@@ -17,6 +17,11 @@ export class TimerQueue<E> {
     return this.count;
   }
 
+  /** The earliest pending timestamp, if any. */
+  nextTime(): number | undefined {
+    return this.heap.peek();
+  }
+
   add(timestamp: number, entry: E): void {
     let bucket = this.buckets.get(timestamp);
     if (bucket === undefined) {
