@@ -164,7 +164,8 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       bucket.records.length = 0;
       if (this.spareBuckets.length < 8) this.spareBuckets.push(bucket);
     }
-    this.deadlines.advanceTo(wm, this.onDeadline);
+    // in processing time, deadlines belong to the clock, not to watermarks
+    if (!this.processingTime) this.deadlines.advanceTo(wm, this.onDeadline);
     this.updateGauges();
     this.out.emitWatermark(wm);
   }

@@ -161,3 +161,13 @@ describe('CEP in processing time (records without timestamps)', () => {
     });
   });
 });
+
+describe('CEP in processing time, end of input', () => {
+  it('completes while partial matches are still pending', async () => {
+    const p = Pattern.begin<R>('a').next('b').within(60_000);
+    const out = await CEP.pattern(DataStream.from([{ meter: 'm', kWh: 1 }]), p)
+      .select(ids)
+      .collect();
+    expect(out).toEqual([]);
+  });
+});
