@@ -1,4 +1,4 @@
-import { Subject } from 'rxjs';
+import { type Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import {
@@ -175,6 +175,23 @@ describe('union: the minimum watermark of its inputs', () => {
   });
 });
 
+/** Unions two inputs with idleness `timeoutMs` on `scheduler`; records [virtual time, watermark] pairs. */
+function unionWatermarks(scheduler: TestScheduler, a: Observable<R>, b: Observable<R>, timeoutMs: number) {
+  const strategy = WatermarkStrategy.forMonotonousTimestamps<R>()
+    .withTimestampAssigner(byT())
+    .withIdleness(timeoutMs, scheduler);
+  const merged = DataStream.from(a)
+    .assignTimestampsAndWatermarks(strategy)
+    .union(DataStream.from(b).assignTimestampsAndWatermarks(strategy));
+  const job = connect({ merged });
+  const seen: [number, number][] = [];
+  job.timelines.merged.subscribe((x) => {
+    if ('watermark' in x) seen.push([scheduler.now(), x.watermark]);
+  });
+  job.start();
+  return seen;
+}
+
 describe('idleness in virtual time', () => {
   it('stops an idle input from holding the watermark back, and resumes it on its next record', () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
@@ -185,18 +202,7 @@ describe('idleness in virtual time', () => {
       const fastValues = Object.fromEntries(letters.map((l, i) => [l, { t: 1000 * (i + 1) }]));
       const fast = cold<R>(`${letters.join(' 9ms ')}|`, fastValues);
       const quiet = cold<R>('q 99ms r 34ms |', { q: { t: 500 }, r: { t: 4500 } });
-      const strategy = WatermarkStrategy.forMonotonousTimestamps<R>()
-        .withTimestampAssigner(byT())
-        .withIdleness(25, scheduler);
-      const merged = DataStream.from(fast)
-        .assignTimestampsAndWatermarks(strategy)
-        .union(DataStream.from(quiet).assignTimestampsAndWatermarks(strategy));
-      const job = connect({ merged });
-      const seen: [number, number][] = [];
-      job.timelines.merged.subscribe((x) => {
-        if ('watermark' in x) seen.push([scheduler.now(), x.watermark]);
-      });
-      job.start();
+      const seen = unionWatermarks(scheduler, fast, quiet, 25);
       flush();
       expect(seen).toEqual([
         [0, 499], // min(999, 499)
@@ -227,18 +233,7 @@ describe('idleness in virtual time', () => {
     scheduler.run(({ cold, flush }) => {
       const a = cold<R>('a 49ms |', { a: { t: 1000 } });
       const b = cold<R>('b 59ms |', { b: { t: 500 } });
-      const strategy = WatermarkStrategy.forMonotonousTimestamps<R>()
-        .withTimestampAssigner(byT())
-        .withIdleness(10, scheduler);
-      const merged = DataStream.from(a)
-        .assignTimestampsAndWatermarks(strategy)
-        .union(DataStream.from(b).assignTimestampsAndWatermarks(strategy));
-      const job = connect({ merged });
-      const seen: [number, number][] = [];
-      job.timelines.merged.subscribe((x) => {
-        if ('watermark' in x) seen.push([scheduler.now(), x.watermark]);
-      });
-      job.start();
+      const seen = unionWatermarks(scheduler, a, b, 10);
       flush();
       // both idle at 10: nothing can hold the watermark back any more, so it flushes to 999;
       // a ends at 50 and, b being idle, its +∞ ends the union's time
