@@ -10,23 +10,21 @@
  *
  * Usage: pnpm bench [-- --events 5000000] [--young-gen-mb 32] [--variants a,b,c]
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataStream, type Source, WatermarkStrategy } from '@eventide/core';
+import { DataStream, WatermarkStrategy } from '@eventide/core';
+import {
+  BOUND,
+  fmt,
+  HOUR,
+  KEYS,
+  measureInChild,
+  meterReadings,
+  type Reading,
+  readingSource,
+  reportFromChild,
+} from '../../../bench/harness';
 import { CEP, Pattern } from '../src/index';
-
-const KEYS = 10_000;
-const INTERVAL = 5 * 60_000;
-const BOUND = 10 * 60_000;
-const HOUR = 3_600_000;
-const BASE = Date.UTC(2026, 0, 1);
-
-interface Reading {
-  meter: number;
-  ts: number;
-  kWh: number;
-}
 
 function kwh(k: number, i: number): number {
   // a cheap integer hash, uniform enough on 0…0.1 kWh
@@ -36,32 +34,13 @@ function kwh(k: number, i: number): number {
   return ((h >>> 0) % 1000) / 10_000;
 }
 
-/** Slot by slot, every meter; meter k's reading arrives (k mod 3) slots late. */
-function* readings(events: number): Generator<Reading[]> {
-  const slots = Math.ceil(events / KEYS);
-  let emitted = 0;
-  for (let s = 0; s < slots + 2 && emitted < events; s++) {
-    const batch: Reading[] = [];
-    for (let k = 0; k < KEYS && emitted < events; k++) {
-      const i = s - (k % 3);
-      if (i < 0 || i >= slots) continue;
-      batch.push({ meter: k, ts: BASE + i * INTERVAL, kWh: kwh(k, i) });
-      emitted++;
-    }
-    yield batch;
-  }
-}
+const readings = (events: number) => meterReadings(events, kwh);
 
 const HIGH = 0.07;
 const high = (r: Reading) => r.kWh > HIGH;
 
 function stamped(events: number) {
-  const source: Source<Reading> = {
-    open() {
-      const it = readings(events);
-      return { read: () => it.next().value ?? null };
-    },
-  };
+  const source = readingSource(events, kwh);
   return DataStream.from(source).assignTimestampsAndWatermarks(
     WatermarkStrategy.forBoundedOutOfOrderness<Reading>(BOUND).withTimestampAssigner((r) => r.ts),
   );
@@ -173,50 +152,17 @@ async function variantC(events: number): Promise<number> {
   );
 }
 
-interface Measurement {
-  variant: string;
-  events: number;
-  seconds: number;
-  eventsPerSecond: number;
-  peakRssMiB: number;
-  matches: number;
-}
-
 async function child(variant: string, events: number): Promise<void> {
   const run = { a: variantA, b: variantB, c: variantC, hand: async (n: number) => handWritten(n) }[variant];
   if (!run) throw new Error(`unknown variant ${variant}`);
-  const started = performance.now();
-  const matches = await run(events);
-  const seconds = (performance.now() - started) / 1000;
-  const m: Measurement = {
-    variant,
-    events,
-    seconds,
-    eventsPerSecond: events / seconds,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    matches,
-  };
-  process.stdout.write(`${JSON.stringify(m)}\n`);
+  await reportFromChild(variant, events, () => run(events));
 }
 
 /** V8 flags every child gets alike (`--young-gen-mb`); empty means Node's defaults. */
 let nodeFlags: string[] = [];
 
-function measure(variant: string, events: number): Measurement {
-  const args = [
-    ...nodeFlags,
-    ...process.execArgv,
-    fileURLToPath(import.meta.url),
-    '--variant',
-    variant,
-    '--events',
-    String(events),
-  ];
-  const out = execFileSync(process.execPath, args, { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const measure = (variant: string, events: number) =>
+  measureInChild<number>(fileURLToPath(import.meta.url), variant, 'events', events, nodeFlags);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -249,13 +195,13 @@ async function main(): Promise<void> {
   for (const n of [events, events * 2]) {
     const hand = measure('hand', n);
     for (const m of [hand, ...chosen.map((v) => measure(v, n))]) {
-      const ratio = m.variant === 'a' ? `${(m.eventsPerSecond / hand.eventsPerSecond).toFixed(2)}×` : '';
+      const ratio = m.variant === 'a' ? `${(m.perSecond / hand.perSecond).toFixed(2)}×` : '';
       console.log(
-        `${labels[m.variant]!.padEnd(30)} ${fmt(m.events).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.eventsPerSecond).padStart(11)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${fmt(m.matches).padStart(10)}   ${ratio}`,
+        `${labels[m.variant]!.padEnd(30)} ${fmt(m.count).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.perSecond).padStart(11)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${fmt(m.result).padStart(10)}   ${ratio}`,
       );
       (rss[m.variant] ??= []).push(m.peakRssMiB);
-      if (m.variant === 'a' && m.matches !== hand.matches) {
-        throw new Error(`(a) found ${m.matches} matches, the hand-written machine ${hand.matches}`);
+      if (m.variant === 'a' && m.result !== hand.result) {
+        throw new Error(`(a) found ${m.result} matches, the hand-written machine ${hand.result}`);
       }
     }
   }

@@ -6,42 +6,25 @@
  *
  * Usage: pnpm bench [-- --records 5000000] [--variant eventide|loop|rxjs] (child mode)
  */
-import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { concat, defer, from, groupBy, lastValueFrom, mergeMap, reduce } from 'rxjs';
-import { DataStream, type Source, TumblingEventTimeWindows, WatermarkStrategy } from '../src/index';
+import {
+  BOUND,
+  fmt,
+  HOUR,
+  KEYS,
+  type Measurement,
+  measureInChild,
+  meterReadings,
+  type Reading,
+  readingSource,
+  reportFromChild,
+} from '../../../bench/harness';
+import { DataStream, TumblingEventTimeWindows, WatermarkStrategy } from '../src/index';
 
-const KEYS = 10_000;
-const INTERVAL = 5 * 60_000;
-const HOUR = 3_600_000;
-const BOUND = 10 * 60_000;
-const BASE = Date.UTC(2026, 0, 1);
-
-interface Reading {
-  meter: number;
-  ts: number;
-  kWh: number;
-}
-
-/**
- * Arrival order: slot by slot, every meter; meter k's reading arrives (k mod 3) slots late, so
- * deliveries are up to 10 minutes out of order across meters.
- */
-function* readings(records: number): Generator<Reading[]> {
-  const slots = Math.ceil(records / KEYS);
-  let emitted = 0;
-  for (let s = 0; s < slots + 2 && emitted < records; s++) {
-    const batch: Reading[] = [];
-    for (let k = 0; k < KEYS && emitted < records; k++) {
-      const i = s - (k % 3);
-      if (i < 0 || i >= slots) continue;
-      batch.push({ meter: k, ts: BASE + i * INTERVAL, kWh: ((k * 7919 + i * 104729) % 1000) / 10_000 });
-      emitted++;
-    }
-    yield batch;
-  }
-}
+const kWh = (k: number, i: number) => ((k * 7919 + i * 104729) % 1000) / 10_000;
+const readings = (records: number) => meterReadings(records, kWh);
 
 interface Result {
   windows: number;
@@ -49,12 +32,7 @@ interface Result {
 }
 
 async function runEventide(records: number): Promise<Result> {
-  const source: Source<Reading> = {
-    open() {
-      const it = readings(records);
-      return { read: () => it.next().value ?? null };
-    },
-  };
+  const source = readingSource(records, kWh);
   let windows = 0;
   let checksum = 0;
   const totals = DataStream.from(source)
@@ -150,48 +128,14 @@ async function runRxjs(records: number): Promise<Result> {
   return lastValueFrom(closed$);
 }
 
-interface Measurement {
-  variant: string;
-  records: number;
-  seconds: number;
-  recordsPerSecond: number;
-  peakRssMiB: number;
-  result: Result;
-}
-
 async function child(variant: string, records: number): Promise<void> {
-  const started = performance.now();
-  const result =
-    variant === 'eventide'
-      ? await runEventide(records)
-      : variant === 'loop'
-        ? runLoop(records)
-        : await runRxjs(records);
-  const seconds = (performance.now() - started) / 1000;
-  const m: Measurement = {
-    variant,
-    records,
-    seconds,
-    recordsPerSecond: records / seconds,
-    peakRssMiB: process.resourceUsage().maxRSS / 1024,
-    result,
-  };
-  process.stdout.write(`${JSON.stringify(m)}\n`);
+  const run = { eventide: runEventide, loop: runLoop, rxjs: runRxjs }[variant];
+  if (!run) throw new Error(`unknown variant ${variant}`);
+  await reportFromChild(variant, records, () => run(records));
 }
 
-function measure(variant: string, records: number): Measurement {
-  const out = execFileSync(
-    process.execPath,
-    [...process.execArgv, fileURLToPath(import.meta.url), '--variant', variant, '--records', String(records)],
-    {
-      encoding: 'utf8',
-      maxBuffer: 1 << 20,
-    },
-  );
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Measurement;
-}
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const measure = (variant: string, records: number) =>
+  measureInChild<Result>(fileURLToPath(import.meta.url), variant, 'records', records);
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -206,13 +150,13 @@ async function main(): Promise<void> {
     `keyed tumbling 1 h windows, ${KEYS.toLocaleString('en-US')} meters, 5-minute readings, ≤ 10 min out of order`,
   );
   console.log('variant     records      seconds   records/s      peak RSS   ratio to loop');
-  const rows: Measurement[] = [];
+  const rows: Measurement<Result>[] = [];
   for (const n of [records, records * 2]) {
     const loop = measure('loop', n);
     for (const m of [loop, measure('eventide', n), measure('rxjs', n)]) {
       rows.push(m);
       console.log(
-        `${m.variant.padEnd(10)} ${fmt(m.records).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.recordsPerSecond).padStart(12)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)}   ${(m.recordsPerSecond / loop.recordsPerSecond).toFixed(2)}×`,
+        `${m.variant.padEnd(10)} ${fmt(m.count).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.perSecond).padStart(12)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)}   ${(m.perSecond / loop.perSecond).toFixed(2)}×`,
       );
       if (
         m.result.windows !== loop.result.windows ||
@@ -226,7 +170,7 @@ async function main(): Promise<void> {
   }
   const ev = rows.filter((r) => r.variant === 'eventide');
   console.log(
-    `eventide peak RSS ${ev[0]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[0]!.records)} records, ${ev[1]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[1]!.records)} (×${(ev[1]!.peakRssMiB / ev[0]!.peakRssMiB).toFixed(2)} for ×2 records)`,
+    `eventide peak RSS ${ev[0]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[0]!.count)} records, ${ev[1]!.peakRssMiB.toFixed(0)} MiB at ${fmt(ev[1]!.count)} (×${(ev[1]!.peakRssMiB / ev[0]!.peakRssMiB).toFixed(2)} for ×2 records)`,
   );
 }
 
