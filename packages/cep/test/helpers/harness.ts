@@ -40,3 +40,17 @@ export function matchesInOrder(pattern: Pattern<Ev, any>, ids: string[], format 
   const h = NFATestHarness.forPattern(pattern);
   return ids.flatMap((id, i) => h.process(ev(id), i + 1).map(format));
 }
+
+/**
+ * Feeds any events at timestamps 1, 2, 3, … and returns every match, each written as its events'
+ * labels in order ("c a1 a2 d"), sorted.
+ */
+export function sortedMatches<T>(
+  pattern: Pattern<T, any>,
+  events: readonly T[],
+  label: (e: T) => string,
+): string[] {
+  const h = NFATestHarness.forPattern(pattern);
+  const write = (m: Match<T>) => Object.values(m).flat().map(label).join(' ');
+  return events.flatMap((x, i) => h.process(x, i + 1).map(write)).sort();
+}

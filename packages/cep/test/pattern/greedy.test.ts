@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Match, Pattern } from '../../src/index';
-import { NFATestHarness } from '../../src/testing/index';
+import { Pattern } from '../../src/index';
+import { sortedMatches } from '../helpers/harness';
 
 interface E {
   id: string;
@@ -8,16 +8,7 @@ interface E {
 }
 const e = (id: string, price = 2): E => ({ id, price });
 const name = (n: string) => (x: E) => x.id.replace(/\d+$/, '') === n;
-const ids = (m: Match<E>) =>
-  Object.values(m)
-    .flat()
-    .map((x) => x.id)
-    .join(' ');
-
-function run(p: Pattern<E, any>, events: E[]): string[] {
-  const h = NFATestHarness.forPattern(p);
-  return events.flatMap((x, i) => h.process(x, i + 1).map(ids)).sort();
-}
+const run = (p: Pattern<E, any>, events: E[]) => sortedMatches(p, events, (x) => x.id);
 
 // "c a* d": a greedy optional loop of a's between c and d
 const caStar = () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { type Match, Pattern } from '../../src/index';
-import { NFATestHarness } from '../../src/testing/index';
+import { Pattern } from '../../src/index';
+import { sortedMatches } from '../helpers/harness';
 
 // FlinkCEP's until cases, rewritten. The loop stops at the first event priced 5 ("brk").
 interface E {
@@ -16,15 +16,7 @@ const late: E = { id: 'a9', price: 6 };
 const d: E = { id: 'd', price: 1 };
 const until = (x: E) => x.price === 5;
 const isA = (x: E) => x.id.startsWith('a');
-const flat = (m: Match<E>) =>
-  Object.values(m)
-    .flat()
-    .map((x) => x.id)
-    .join(' ');
-function run(p: Pattern<E, any>, events: E[]): string[] {
-  const h = NFATestHarness.forPattern(p);
-  return events.flatMap((x, i) => h.process(x, i + 1).map(flat)).sort();
-}
+const run = (p: Pattern<E, any>, events: E[]) => sortedMatches(p, events, (x) => x.id);
 const start = () => Pattern.begin<E>('start').where((x) => x.id === 'c');
 
 describe('until on looping stages (FlinkCEP cases)', () => {
