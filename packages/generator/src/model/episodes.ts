@@ -1,0 +1,185 @@
+import type { Commodity } from './fleet';
+import { hash32, Stream, unit } from './random';
+
+/**
+ * Episodes: anomalies and block-shaped delivery faults, each a pure function of
+ * (seed, service key, UTC day). An episode starts on its day (aligned to the interval grid) and
+ * lasts at most MAX_EPISODE_DAYS days, so the episodes active at an instant are found by looking
+ * at that many days back.
+ */
+
+export const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const MINUTE_MS = 60_000;
+
+export type AnomalyType =
+  | 'spike'
+  | 'theft-constant'
+  | 'theft-random'
+  | 'theft-bypass'
+  | 'theft-flatten'
+  | 'theft-peak-cap'
+  | 'stuck'
+  | 'outage'
+  | 'leak';
+
+export const ANOMALY_TYPES: readonly AnomalyType[] = Object.freeze([
+  'spike',
+  'theft-constant',
+  'theft-random',
+  'theft-bypass',
+  'theft-flatten',
+  'theft-peak-cap',
+  'stuck',
+  'outage',
+  'leak',
+]);
+
+const TYPES_BY_COMMODITY: Record<Commodity, readonly AnomalyType[]> = {
+  electricity: [
+    'spike',
+    'theft-constant',
+    'theft-random',
+    'theft-bypass',
+    'theft-flatten',
+    'theft-peak-cap',
+    'stuck',
+    'outage',
+  ],
+  gas: ['stuck', 'outage'],
+  water: ['leak', 'stuck', 'outage'],
+};
+
+/** Which anomalies to inject and how often. */
+export interface AnomalyConfig {
+  /** Probability that a service starts an anomaly on a given UTC day. */
+  readonly rate: number;
+  /** Types to draw from (those that do not apply to a commodity are skipped). Default: all. */
+  readonly types?: readonly AnomalyType[];
+}
+
+export const DEFAULT_ANOMALIES: AnomalyConfig = Object.freeze({ rate: 0.02 });
+
+/** Delivery-fault episode types (the other faults are per reading). */
+export type BlockFaultType = 'late-batch' | 'missing-backfill';
+
+export interface Episode<T extends string = string> {
+  readonly type: T;
+  readonly start: number;
+  /** Exclusive end. */
+  readonly end: number;
+  readonly params: Readonly<Record<string, number>>;
+}
+
+export const MAX_EPISODE_DAYS = 3;
+
+function alignedStart(day: number, u: number, intervalMs: number): number {
+  const steps = Math.floor(DAY_MS / intervalMs);
+  return day * DAY_MS + Math.floor(u * steps) * intervalMs;
+}
+
+function aligned(ms: number, intervalMs: number): number {
+  return Math.max(intervalMs, Math.round(ms / intervalMs) * intervalMs);
+}
+
+/** The anomaly a service starts on `day`, or null. */
+export function anomalyOn(
+  seed: number,
+  key: number,
+  commodity: Commodity,
+  day: number,
+  config: AnomalyConfig,
+  intervalMs: number,
+): Episode<AnomalyType> | null {
+  if (config.rate <= 0 || unit(seed, Stream.anomalyDay, key, day) >= config.rate) return null;
+  const allowed = config.types
+    ? TYPES_BY_COMMODITY[commodity].filter((t) => config.types?.includes(t))
+    : TYPES_BY_COMMODITY[commodity];
+  if (allowed.length === 0) return null;
+  const r = (i: number): number => unit(seed, Stream.anomalyParams, key, day * 16 + i);
+  const type = allowed[Math.floor(r(0) * allowed.length)]!;
+  const start = alignedStart(day, r(1), intervalMs);
+  const between = (lo: number, hi: number, i: number): number => lo + (hi - lo) * r(i);
+  let duration: number;
+  let params: Record<string, number> = {};
+  switch (type) {
+    case 'spike':
+      duration = between(30, 60, 2) * MINUTE_MS;
+      break;
+    case 'theft-constant':
+      duration = between(24, 72, 2) * HOUR_MS;
+      params = { reduction: Math.round(between(0.3, 0.7, 3) * 100) / 100 };
+      break;
+    case 'theft-random':
+      duration = between(24, 72, 2) * HOUR_MS;
+      params = { minFactor: 0.1, maxFactor: 0.9 };
+      break;
+    case 'theft-bypass':
+      duration = between(24, 72, 2) * HOUR_MS;
+      params = { periodHours: 1 + Math.floor(r(3) * 4), bypassFactor: 0.05 };
+      break;
+    case 'theft-flatten':
+      duration = between(24, 72, 2) * HOUR_MS;
+      break;
+    case 'theft-peak-cap':
+      duration = between(24, 72, 2) * HOUR_MS;
+      params = { capOfMean: Math.round(between(0.8, 1.2, 3) * 100) / 100 };
+      break;
+    case 'stuck':
+      duration = between(2, 12, 2) * HOUR_MS;
+      break;
+    case 'outage':
+      duration = between(1.5, 6, 2) * HOUR_MS;
+      break;
+    case 'leak':
+      duration = between(30, 72, 2) * HOUR_MS;
+      params = { gallonsPerMinute: Math.round(between(0.05, 0.5, 3) * 1000) / 1000 };
+      break;
+    default: {
+      const never: never = type;
+      throw new Error(`unknown anomaly ${String(never)}`);
+    }
+  }
+  return { type, start, end: start + aligned(duration, intervalMs), params };
+}
+
+/** Block-shaped delivery faults a service starts on `day`. */
+export function blockFaultsOn(
+  seed: number,
+  key: number,
+  day: number,
+  lateBatchRate: number,
+  missingRate: number,
+  intervalMs: number,
+): Episode<BlockFaultType>[] {
+  const out: Episode<BlockFaultType>[] = [];
+  const r = (i: number): number => unit(seed, Stream.faultEpisode, key, day * 16 + i);
+  if (lateBatchRate > 0 && r(0) < lateBatchRate) {
+    const start = alignedStart(day, r(1), intervalMs);
+    const length = aligned((1 + 2 * r(2)) * HOUR_MS, intervalMs);
+    out.push({
+      type: 'late-batch',
+      start,
+      end: start + length,
+      params: { delayMs: aligned((2 + 6 * r(3)) * HOUR_MS, intervalMs) },
+    });
+  }
+  if (missingRate > 0 && r(4) < missingRate) {
+    const start = alignedStart(day, r(5), intervalMs);
+    const length = aligned((1 + 3 * r(6)) * HOUR_MS, intervalMs);
+    out.push({
+      type: 'missing-backfill',
+      start,
+      end: start + length,
+      params: { delayMs: aligned((6 + 18 * r(7)) * HOUR_MS, intervalMs) },
+    });
+  }
+  return out;
+}
+
+/** A meter's constant clock error in ms (0 for most meters): ±30 s to ±4 min. */
+export function clockSkewOf(seed: number, key: number, rate: number): number {
+  if (rate <= 0 || unit(seed, Stream.serviceSkew, key, 0) >= rate) return 0;
+  const magnitude = 30_000 + (hash32(seed, Stream.serviceSkew, key, 1) % 210_000);
+  return unit(seed, Stream.serviceSkew, key, 2) < 0.5 ? -magnitude : magnitude;
+}
