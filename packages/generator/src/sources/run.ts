@@ -1,0 +1,198 @@
+import type { Source, SourceReader } from '@eventide/core';
+import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import type { Fleet } from '../model/fleet';
+import {
+  type ReadingConfig,
+  ReadingGenerator,
+  type ResolvedReadingConfig,
+  resolveReadingConfig,
+} from '../model/generator';
+import type { Label, MeterReading } from '../model/reading';
+
+/** Real-time pacing: simulated time runs at `speed` × the scheduler's clock. */
+export interface Pacing {
+  /** Simulated milliseconds per wall-clock millisecond (e.g. 3600: an hour a second). */
+  readonly speed: number;
+  /** Where waiting happens (default RxJS's `asyncScheduler`; a `TestScheduler` in tests). */
+  readonly scheduler?: SchedulerLike;
+}
+
+export interface RunOptions {
+  /** Rows per batch; default one batch per interval step. Never changes the row sequence. */
+  readonly batchSize?: number;
+  /** Receives each label as it is found (otherwise `ReadingGenerator.labels` collects them). */
+  readonly onLabel?: (label: Label) => void;
+  /** Deliver at a simulated pace instead of as fast as possible. */
+  readonly pace?: Pacing;
+}
+
+/**
+ * Readings of a fleet over a time range, pulled in batches. Every adapter starts its own run from
+ * the beginning and yields the same rows in the same order: a `Source` for `DataStream.from`, an
+ * AsyncIterable and an Iterable of rows, an Observable of rows, and async batches.
+ */
+export class ReadingRun implements AsyncIterable<MeterReading>, Iterable<MeterReading> {
+  /** The validated configuration (defaults filled in). */
+  readonly resolved: ResolvedReadingConfig;
+
+  constructor(
+    readonly fleet: Fleet,
+    readonly config: ReadingConfig,
+  ) {
+    this.resolved = resolveReadingConfig(fleet, config);
+  }
+
+  /** A fresh generator for one run. */
+  generator(onLabel?: (label: Label) => void): ReadingGenerator {
+    return new ReadingGenerator(this.fleet, this.config, onLabel);
+  }
+
+  /** A `Source` for `DataStream.from`: each `open()` is a new run. */
+  source(options: RunOptions = {}): Source<MeterReading> {
+    return { open: () => this.reader(options) };
+  }
+
+  /** All labels of the run (generates the whole range once, discarding rows). */
+  labels(): Label[] {
+    const g = this.generator();
+    while (g.next() !== null) {}
+    return g.labels;
+  }
+
+  *[Symbol.iterator](): Iterator<MeterReading> {
+    const g = this.generator();
+    for (let b = g.next(); b !== null; b = g.next()) yield* b;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<MeterReading> {
+    for await (const batch of this.batches()) yield* batch;
+  }
+
+  /** Batches as an AsyncIterable, pulled one at a time. */
+  async *batches(options: RunOptions = {}): AsyncIterable<readonly MeterReading[]> {
+    const reader = this.reader(options);
+    try {
+      for (let b = await reader.read(); b !== null; b = await reader.read()) yield b;
+    } finally {
+      reader.close?.();
+    }
+  }
+
+  /** Rows as a cold Observable; with `pace`, batches are released on the scheduler. */
+  observable(options: RunOptions = {}): Observable<MeterReading> {
+    return new Observable<MeterReading>((subscriber) => {
+      const reader = this.reader(options);
+      let cancelled = false;
+      const pump = (): void => {
+        try {
+          while (!cancelled) {
+            const r = reader.read();
+            if (r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
+              (r as PromiseLike<readonly MeterReading[] | null>).then(
+                (b) => {
+                  if (!cancelled && emit(b)) pump();
+                },
+                (e) => subscriber.error(e),
+              );
+              return;
+            }
+            if (!emit(r as readonly MeterReading[] | null)) return;
+          }
+        } catch (e) {
+          subscriber.error(e);
+        }
+      };
+      const emit = (b: readonly MeterReading[] | null): boolean => {
+        if (b === null) {
+          subscriber.complete();
+          return false;
+        }
+        for (const row of b) subscriber.next(row);
+        return !subscriber.closed;
+      };
+      pump();
+      return () => {
+        cancelled = true;
+        reader.close?.();
+      };
+    });
+  }
+
+  private reader(options: RunOptions): SourceReader<MeterReading> {
+    const { batchSize, onLabel, pace } = options;
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+      throw new RangeError(`ReadingRun: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    if (pace !== undefined && !(Number.isFinite(pace.speed) && pace.speed > 0)) {
+      throw new RangeError(`ReadingRun: pace.speed must be a positive number, got ${pace.speed}`);
+    }
+    const g = this.generator(onLabel);
+    const intervalMs = this.resolved.intervalMs;
+    const next = batchSize === undefined ? () => g.next() : rechunk(() => g.next(), batchSize);
+    if (pace === undefined) return { read: next };
+    const scheduler = pace.scheduler ?? asyncScheduler;
+    let wallStart = Number.NaN;
+    let simStart = Number.NaN;
+    let closed = false;
+    return {
+      read: () => {
+        const batch = next();
+        if (batch === null) return null;
+        // The simulated time reached is the end of the last interval generated.
+        const sim = this.resolved.start + g.stepsDone * intervalMs;
+        if (Number.isNaN(wallStart)) {
+          wallStart = scheduler.now();
+          simStart = sim;
+        }
+        const wait = wallStart + (sim - simStart) / pace.speed - scheduler.now();
+        if (wait <= 0) return batch;
+        return new Promise<readonly MeterReading[]>((resolve) => {
+          scheduler.schedule(() => {
+            if (!closed) resolve(batch);
+          }, wait);
+        });
+      },
+      close: () => {
+        closed = true;
+      },
+    };
+  }
+}
+
+/** Re-cuts a batch stream into batches of exactly `size` rows (the last may be shorter). */
+function rechunk<T>(next: () => T[] | null, size: number): () => T[] | null {
+  let buffer: T[] = [];
+  let offset = 0;
+  let done = false;
+  return () => {
+    const out: T[] = [];
+    while (out.length < size) {
+      if (offset >= buffer.length) {
+        if (done) break;
+        const b = next();
+        if (b === null) {
+          done = true;
+          break;
+        }
+        buffer = b;
+        offset = 0;
+        continue;
+      }
+      const take = Math.min(size - out.length, buffer.length - offset);
+      for (let i = 0; i < take; i++) out.push(buffer[offset + i]!);
+      offset += take;
+    }
+    return out.length === 0 && done ? null : out;
+  };
+}
+
+/**
+ * Readings of a fleet over a time range.
+ * @example
+ * const fleet = createFleet({ seed: 42, services: 1000 });
+ * const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 7, anomalies: true, faults: true });
+ * const stream = DataStream.from(run.source());
+ */
+export function readings(fleet: Fleet, config: ReadingConfig): ReadingRun {
+  return new ReadingRun(fleet, config);
+}
