@@ -127,12 +127,13 @@ export const NYC: Calibration = Object.freeze<Calibration>({
 
 /**
  * The seed project's figures: 901 kWh a month on average, at most 1273, readings of 0–0.2 kWh per
- * 5 minutes. Scales are uniform on [552, 1250] kWh per average month (mean 901; 1250 in a 31-day
- * month is 1273), with a flattened daily shape and no seasons so the 0.2 kWh cap rarely binds.
+ * 5 minutes. Scales are uniform on [572, 1230] kWh per average month (mean 901; 1230 in a 31-day
+ * month is 1253, leaving room for noise below 1273), with a flattened daily shape and no seasons
+ * so the 0.2 kWh cap rarely binds.
  */
 export const SEED: Calibration = Object.freeze<Calibration>({
   name: 'seed',
-  householdElectricity: { kind: 'uniform', min: 552, max: 1250 },
+  householdElectricity: { kind: 'uniform', min: 572, max: 1230 },
   businessElectricity: { median: 2500, sigma: 1.0 },
   capKWhPer5Min: 0.2,
   businessCapMultiple: 40,

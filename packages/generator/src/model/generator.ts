@@ -192,7 +192,7 @@ export function resolveReadingConfig(
   if (faults.outOfOrder + faults.duplicate + faults.revision + faults.malformed > 1) {
     throw new GeneratorConfigError(`${api}: the per-reading fault rates add up to more than 1`);
   }
-  if (!(faults.maxDelayMinutes >= intervalMinutes)) {
+  if (faults.outOfOrder > 0 && !(faults.maxDelayMinutes >= intervalMinutes)) {
     throw new GeneratorConfigError(
       `${api}: faults.maxDelayMinutes must be at least one interval, got ${faults.maxDelayMinutes}`,
     );
