@@ -17,12 +17,16 @@ const localHours = new Map<number, DateTime>();
 export function local(ms: number): DateTime {
   const h = Math.floor(ms / HOUR_MS);
   let t = localHours.get(h);
-  if (t === undefined) localHours.set(h, (t = DateTime.fromMillis(h * HOUR_MS, { zone: 'America/New_York' })));
+  if (t === undefined)
+    localHours.set(h, (t = DateTime.fromMillis(h * HOUR_MS, { zone: 'America/New_York' })));
   return t;
 }
 
 /** Sums `quantity` per service per key (`key` from the row's New York local time). */
-export function sumBy(rows: readonly MeterReading[], key: (local: DateTime) => string): Map<string, Map<string, number>> {
+export function sumBy(
+  rows: readonly MeterReading[],
+  key: (local: DateTime) => string,
+): Map<string, Map<string, number>> {
   const out = new Map<string, Map<string, number>>();
   const keys = new Map<number, string>();
   for (const r of rows) {
@@ -43,10 +47,18 @@ export function median(xs: readonly number[]): number {
 }
 
 /** `n` household services of one commodity (and gas use), from a seeded fleet. */
-export function households(seed: number, n: number, type: Service['type'], gas?: 'heating' | 'cooking'): { fleet: Fleet; services: Service[] } {
+export function households(
+  seed: number,
+  n: number,
+  type: Service['type'],
+  gas?: 'heating' | 'cooking',
+): { fleet: Fleet; services: Service[] } {
   const fleet = createFleet({ seed, premises: n * 4 });
   const services = fleet.services
-    .filter((s) => s.type === type && s.premise.kind === 'household' && (gas === undefined || s.premise.gas === gas))
+    .filter(
+      (s) =>
+        s.type === type && s.premise.kind === 'household' && (gas === undefined || s.premise.gas === gas),
+    )
     .slice(0, n);
   if (services.length < n) throw new Error(`only ${services.length} services`);
   return { fleet, services };

@@ -48,7 +48,12 @@ describe('nyc calibration (default)', () => {
 
   it('heating gas: median November–March month within 162–171 therms (±5%)', () => {
     const gas = households(12, 200, 'gas', 'heating');
-    const winter = generate(gas.fleet, { start: '2025-11-01T04:00:00Z', end: '2026-04-01T04:00:00Z', intervalMinutes: 60, services: gas.services });
+    const winter = generate(gas.fleet, {
+      start: '2025-11-01T04:00:00Z',
+      end: '2026-04-01T04:00:00Z',
+      intervalMinutes: 60,
+      services: gas.services,
+    });
     const averages = [...sumBy(winter.rows, byMonth).values()].map((m) => {
       expect(m.size).toBe(5);
       return [...m.values()].reduce((a, b) => a + b, 0) / 5;
@@ -61,8 +66,14 @@ describe('nyc calibration (default)', () => {
 
   it('water: median 150–175 gallons a day (±5%), bursty with mostly zero 5-minute intervals', () => {
     const water = households(13, 200, 'water');
-    const { rows: w } = generate(water.fleet, { start: '2025-05-05T04:00:00Z', days: 28, services: water.services });
-    const daily = [...sumBy(w, (t) => t.toISODate() ?? '').values()].map((m) => [...m.values()].reduce((a, b) => a + b, 0) / m.size);
+    const { rows: w } = generate(water.fleet, {
+      start: '2025-05-05T04:00:00Z',
+      days: 28,
+      services: water.services,
+    });
+    const daily = [...sumBy(w, (t) => t.toISODate() ?? '').values()].map(
+      (m) => [...m.values()].reduce((a, b) => a + b, 0) / m.size,
+    );
     const med = median(daily);
     expect(med).toBeGreaterThanOrEqual(150 * 0.95);
     expect(med).toBeLessThanOrEqual(175 * 1.05);

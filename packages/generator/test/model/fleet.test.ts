@@ -14,9 +14,12 @@ describe('createFleet', () => {
 
   it('gives every premise electricity and water, and gas exactly when it uses gas', () => {
     const byPremise = new Map<number, string[]>();
-    for (const s of fleet.services) byPremise.set(s.premise.index, [...(byPremise.get(s.premise.index) ?? []), s.type]);
+    for (const s of fleet.services)
+      byPremise.set(s.premise.index, [...(byPremise.get(s.premise.index) ?? []), s.type]);
     for (const p of fleet.premises) {
-      expect(byPremise.get(p.index)).toEqual(p.gas === 'none' ? ['electricity', 'water'] : ['electricity', 'gas', 'water']);
+      expect(byPremise.get(p.index)).toEqual(
+        p.gas === 'none' ? ['electricity', 'water'] : ['electricity', 'gas', 'water'],
+      );
     }
   });
 
@@ -30,7 +33,8 @@ describe('createFleet', () => {
     const households = fleet.premises.filter((p) => p.kind === 'household').length;
     const total = NYC_ZIP_CODES.reduce((a, z) => a + z.population, 0);
     for (const borough of ['Manhattan', 'Bronx', 'Brooklyn', 'Queens', 'Staten Island'] as const) {
-      const expected = NYC_ZIP_CODES.filter((z) => z.borough === borough).reduce((a, z) => a + z.population, 0) / total;
+      const expected =
+        NYC_ZIP_CODES.filter((z) => z.borough === borough).reduce((a, z) => a + z.population, 0) / total;
       expect(Math.abs((counts.get(borough) ?? 0) / households - expected)).toBeLessThan(0.015);
     }
   });
@@ -74,7 +78,8 @@ describe('createFleet', () => {
         expect(r.TariffName).toMatch(r.PremiseKind === 'household' ? /^EL1$/ : /^EL(2|9)$/);
       }
       if (r.Type === 'gas') {
-        const territory = r.Borough === 'Brooklyn' || r.Borough === 'Staten Island' ? 'National Grid' : undefined;
+        const territory =
+          r.Borough === 'Brooklyn' || r.Borough === 'Staten Island' ? 'National Grid' : undefined;
         if (territory) expect(r.Utility).toBe(territory);
         if (r.Borough === 'Manhattan' || r.Borough === 'Bronx') expect(r.Utility).toBe('Con Edison');
         expect(r.TariffName).toMatch(r.Utility === 'Con Edison' ? /^SC[123]$/ : /^SC (1A|1B|2)$/);
@@ -93,6 +98,8 @@ describe('createFleet', () => {
   it('rejects bad configurations with the API name', () => {
     expect(() => createFleet({ seed: 1.5, premises: 1 })).toThrow(GeneratorConfigError);
     expect(() => createFleet({ seed: 1 })).toThrow('createFleet: give exactly one of premises or services');
-    expect(() => createFleet({ seed: 1, services: -1 })).toThrow(/createFleet: services must be a non-negative integer/);
+    expect(() => createFleet({ seed: 1, services: -1 })).toThrow(
+      /createFleet: services must be a non-negative integer/,
+    );
   });
 });
