@@ -1,5 +1,5 @@
 import type { Source, SourceReader } from '@eventide/core';
-import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { Fleet } from '../model/fleet';
 import {
   type ReadingConfig,
@@ -81,73 +81,46 @@ export class ReadingRun implements AsyncIterable<MeterReading>, Iterable<MeterRe
   /** Rows as a cold Observable; with `pace`, batches are released on the scheduler. */
   observable(options: RunOptions = {}): Observable<MeterReading> {
     return new Observable<MeterReading>((subscriber) => {
-      const reader = this.reader(options);
-      let cancelled = false;
+      const p = this.pacer(options);
+      let pending: Subscription | undefined;
       const pump = (): void => {
         try {
-          while (!cancelled) {
-            const r = reader.read();
-            if (r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
-              (r as PromiseLike<readonly MeterReading[] | null>).then(
-                (b) => {
-                  if (!cancelled && emit(b)) pump();
-                },
-                (e) => subscriber.error(e),
-              );
+          while (!subscriber.closed) {
+            const batch = p.next();
+            if (batch === null) {
+              subscriber.complete();
               return;
             }
-            if (!emit(r as readonly MeterReading[] | null)) return;
+            const wait = p.waitFor();
+            if (wait > 0) {
+              pending = p.scheduler.schedule(() => {
+                for (const row of batch) subscriber.next(row);
+                pump();
+              }, wait);
+              return;
+            }
+            for (const row of batch) subscriber.next(row);
           }
         } catch (e) {
           subscriber.error(e);
         }
       };
-      const emit = (b: readonly MeterReading[] | null): boolean => {
-        if (b === null) {
-          subscriber.complete();
-          return false;
-        }
-        for (const row of b) subscriber.next(row);
-        return !subscriber.closed;
-      };
       pump();
-      return () => {
-        cancelled = true;
-        reader.close?.();
-      };
+      return () => pending?.unsubscribe();
     });
   }
 
   private reader(options: RunOptions): SourceReader<MeterReading> {
-    const { batchSize, onLabel, pace } = options;
-    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
-      throw new RangeError(`ReadingRun: batchSize must be a positive integer, got ${batchSize}`);
-    }
-    if (pace !== undefined && !(Number.isFinite(pace.speed) && pace.speed > 0)) {
-      throw new RangeError(`ReadingRun: pace.speed must be a positive number, got ${pace.speed}`);
-    }
-    const g = this.generator(onLabel);
-    const intervalMs = this.resolved.intervalMs;
-    const next = batchSize === undefined ? () => g.next() : rechunk(() => g.next(), batchSize);
-    if (pace === undefined) return { read: next };
-    const scheduler = pace.scheduler ?? asyncScheduler;
-    let wallStart = Number.NaN;
-    let simStart = Number.NaN;
+    const p = this.pacer(options);
     let closed = false;
     return {
       read: () => {
-        const batch = next();
+        const batch = p.next();
         if (batch === null) return null;
-        // The simulated time reached is the end of the last interval generated.
-        const sim = this.resolved.start + g.stepsDone * intervalMs;
-        if (Number.isNaN(wallStart)) {
-          wallStart = scheduler.now();
-          simStart = sim;
-        }
-        const wait = wallStart + (sim - simStart) / pace.speed - scheduler.now();
+        const wait = p.waitFor();
         if (wait <= 0) return batch;
         return new Promise<readonly MeterReading[]>((resolve) => {
-          scheduler.schedule(() => {
+          p.scheduler.schedule(() => {
             if (!closed) resolve(batch);
           }, wait);
         });
@@ -156,6 +129,37 @@ export class ReadingRun implements AsyncIterable<MeterReading>, Iterable<MeterRe
         closed = true;
       },
     };
+  }
+
+  /** Batches of a fresh run and, with pacing, how long to hold the last one back. */
+  private pacer(options: RunOptions): {
+    next: () => MeterReading[] | null;
+    waitFor: () => number;
+    scheduler: SchedulerLike;
+  } {
+    const { batchSize, onLabel, pace } = options;
+    if (batchSize !== undefined && !(Number.isInteger(batchSize) && batchSize > 0)) {
+      throw new RangeError(`ReadingRun: batchSize must be a positive integer, got ${batchSize}`);
+    }
+    if (pace !== undefined && !(Number.isFinite(pace.speed) && pace.speed > 0)) {
+      throw new RangeError(`ReadingRun: pace.speed must be a positive number, got ${pace.speed}`);
+    }
+    const g = this.generator(onLabel);
+    const next = batchSize === undefined ? () => g.next() : rechunk(() => g.next(), batchSize);
+    const scheduler = pace?.scheduler ?? asyncScheduler;
+    let wallStart = Number.NaN;
+    let simStart = Number.NaN;
+    const waitFor = (): number => {
+      if (pace === undefined) return 0;
+      // The simulated time reached is the end of the last interval generated.
+      const sim = this.resolved.start + g.stepsDone * this.resolved.intervalMs;
+      if (Number.isNaN(wallStart)) {
+        wallStart = scheduler.now();
+        simStart = sim;
+      }
+      return wallStart + (sim - simStart) / pace.speed - scheduler.now();
+    };
+    return { next, waitFor, scheduler };
   }
 }
 
