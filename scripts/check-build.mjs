@@ -11,7 +11,14 @@ const packages = ['core', 'cep', 'generator'];
 const expectations = {
   core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
   cep: ['Pattern', 'CEP', 'AfterMatchSkipStrategy', 'MalformedPatternError', 'WithinType', 'NFA', 'compile'],
-  generator: ['VERSION'],
+  generator: [
+    'createFleet',
+    'readings',
+    'ReadingSchema',
+    'ReadingGenerator',
+    'NYC_ZIP_CODES',
+    'readingsToCsv',
+  ],
 };
 let failed = false;
 const fail = (msg) => {
@@ -79,6 +86,26 @@ for (const name of packages) {
       const got = JSON.stringify(h.process(2, 2));
       if (got !== '[{"a":[1],"b":[2]}]') fail(`cep (${fmt}): harness gave ${got}`);
     }
+  }
+  if (name === 'generator') {
+    // the same readings from both formats, the ./node subpath, and the bin runs
+    const digest = (lib) =>
+      JSON.stringify([
+        ...lib.readings(lib.createFleet({ seed: 3, services: 4 }), {
+          start: '2026-01-05T05:00:00Z',
+          days: 0.5,
+        }),
+      ]);
+    if (digest(esm) !== digest(cjs)) fail('generator: ESM and CJS builds generate different readings');
+    const sub = pkg.exports['./node'];
+    const nEsm = await import(pathToFileURL(join(dir, sub.import.default)).href);
+    const nCjs = createRequire(import.meta.url)(join(dir, sub.require.default));
+    if (typeof nEsm.writeRun !== 'function' || typeof nCjs.writeRun !== 'function')
+      fail('generator/node: writeRun missing');
+    const help = execFileSync(process.execPath, [join(dir, pkg.bin['eventide-gen']), '--help'], {
+      encoding: 'utf8',
+    });
+    if (!help.includes('--services')) fail('generator: eventide-gen --help did not print the options');
   }
   try {
     execFileSync(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), '--strict', dir], {

@@ -33,6 +33,8 @@ import { KWH_PER_THERM, type Label, type MeterReading } from './reading';
 
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
+/** Fresh readings per batch at most (see `next`). */
+const BATCH_SERVICES = 512;
 
 /** Delivery-fault rates. Per-reading rates are fractions of rows; block rates are per service-day. */
 export interface FaultConfig {
@@ -236,6 +238,7 @@ export class ReadingGenerator {
   private readonly hours: number;
   private readonly rowFaultCut: readonly number[];
   private step: number;
+  private cursor = 0;
   private flushKeys: number[] | null = null;
   private emitted = 0;
 
@@ -290,17 +293,30 @@ export class ReadingGenerator {
     return this.emitted;
   }
 
-  /** The rows delivered at the next step: that interval's readings, then earlier ones due now. */
+  /**
+   * The next batch of rows in delivery order: an interval's readings, a service chunk at a time,
+   * then the earlier rows due at that interval's end; after the range, what is still pending.
+   * Batches hold at most BATCH_SERVICES fresh readings so that rows die young: with whole
+   * intervals of 10,000 meters per batch, most rows were still referenced when the young
+   * generation was collected, V8 began allocating them straight into old space (pretenuring), and
+   * generation ran three times slower (1.0M against 3.5M readings/s).
+   */
   next(): MeterReading[] | null {
     let out: MeterReading[];
     if (this.step < this.lastStep) {
-      out = this.generateStep(this.step);
-      const due = this.pending.get(this.step);
-      if (due !== undefined) {
-        this.pending.delete(this.step);
-        for (const r of due) out.push(r);
+      const from = this.cursor;
+      const to = Math.min(from + BATCH_SERVICES, this.states.length);
+      out = this.generateStep(this.step, from, to);
+      this.cursor = to;
+      if (to === this.states.length) {
+        const due = this.pending.get(this.step);
+        if (due !== undefined) {
+          this.pending.delete(this.step);
+          for (const r of due) out.push(r);
+        }
+        this.step++;
+        this.cursor = 0;
       }
-      this.step++;
     } else {
       // After the range: what is still pending arrives in delivery order.
       this.flushKeys ??= [...this.pending.keys()].sort((a, b) => a - b);
@@ -367,7 +383,7 @@ export class ReadingGenerator {
     st.stuck = stuck;
   }
 
-  private generateStep(k: number): MeterReading[] {
+  private generateStep(k: number, from: number, to: number): MeterReading[] {
     const { seed, config: c, hours } = this;
     const startMs = k * c.intervalMs;
     const endMs = startMs + c.intervalMs;
@@ -378,7 +394,7 @@ export class ReadingGenerator {
     const cut = this.rowFaultCut;
     const anyRowFault = cut[3]! > 0;
     const out: MeterReading[] = [];
-    for (let i = 0; i < this.states.length; i++) {
+    for (let i = from; i < to; i++) {
       const st = this.states[i]!;
       if (st.day !== day) this.refresh(st, day);
       let v = sampleQuantity(seed, st.key, k, st.model, lh, c.calibration, hours);

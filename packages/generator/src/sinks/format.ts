@@ -31,10 +31,34 @@ export function csvLine(row: object, fields: readonly string[]): string {
   return `${line}\n`;
 }
 
+/** The seven columns after `updated` but `quantity` are fixed per service: formatted once each. */
+const serviceColumns = new Map<string, string>();
+const SERVICE_FIELDS = READING_FIELDS.slice(7, 14);
+
+function serviceSuffix(r: MeterReading): string {
+  const key = `${r.utility_meter_number}|${r.commodity}|${r.utility_tariff_name}|${r.utility_service_id}`;
+  let s = serviceColumns.get(key);
+  if (s === undefined) {
+    if (serviceColumns.size > 200_000) serviceColumns.clear();
+    s = SERVICE_FIELDS.map((f) => csvField(r[f])).join(',');
+    serviceColumns.set(key, s);
+  }
+  return s;
+}
+
 /** Readings as CSV lines (no header), UtilityAPI columns. */
 export function readingsToCsv(rows: readonly MeterReading[]): string {
   let out = '';
-  for (const r of rows) out += csvLine(r, READING_FIELDS);
+  for (const r of rows) {
+    // Well-formed rows take the fast path; malformed ones (any field missing or mistyped) the general one.
+    if (
+      typeof r.interval_kWh === 'number' &&
+      typeof r.quantity === 'number' &&
+      typeof r.service_uid === 'string'
+    ) {
+      out += `${csvField(r.interval_start)},${csvField(r.interval_end)},${r.interval_kWh},${r.interval_kW},${r.service_uid},${csvField(r.source)},${csvField(r.updated)},${serviceSuffix(r)},${r.quantity}\n`;
+    } else out += csvLine(r, READING_FIELDS);
+  }
   return out;
 }
 
