@@ -81,9 +81,8 @@ export function serviceModel(
       };
     }
     case 'water': {
-      const sigma = 0.3;
-      // Mean-one scale (a lognormal's mean is exp(σ²/2) times its median).
-      const scale = lognormalScale(u1, u2, sigma) * Math.exp((-sigma * sigma) / 2) * (business ? 4 : 1);
+      // Median-one scale: the median household uses the calibration's gallons (the mean is 4.6% more).
+      const scale = lognormalScale(u1, u2, 0.3) * (business ? 4 : 1);
       return { kind: 'water', business, perHour: scale, cap: Number.POSITIVE_INFINITY };
     }
     default: {
