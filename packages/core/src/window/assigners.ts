@@ -3,14 +3,19 @@ import { windowStart } from './time-window';
 
 /**
  * Assigns each timestamp to event-time windows. `assign(t, starts)` writes the starts of the
- * windows containing `t` into `starts` and returns how many; every window is `[start, start + size)`.
- * Merging assigners (sessions) produce one window per element that the engine then merges.
+ * windows containing `t` into `starts` and returns how many; a window is `[start, start + size)`,
+ * or `[start, windowEnd(start))` when the assigner has windows of varying length (calendar days in
+ * a time zone with daylight saving: 23, 24 or 25 hours). Merging assigners (sessions) produce one
+ * window per element that the engine then merges.
  */
 export interface WindowAssigner {
   readonly kind: 'tumbling' | 'sliding' | 'session';
+  /** The window length, or for varying-length windows the longest one. */
   readonly size: number;
   readonly isMerging: boolean;
   assign(t: number, starts: number[]): number;
+  /** For non-merging windows of varying length: the exclusive end of the window starting at `start`. */
+  windowEnd?(start: number): number;
 }
 
 function checkDuration(api: string, what: string, v: number): void {

@@ -127,7 +127,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     let accepted = false;
     for (let i = 0; i < n; i++) {
       const start = this.starts[i]!;
-      const end = start + assigner.size;
+      const end = assigner.windowEnd === undefined ? start + assigner.size : assigner.windowEnd(start);
       if (end - 1 + allowedLateness <= wm) continue;
       accepted = true;
       let range = this.ranges.get(start);

@@ -217,3 +217,47 @@ describe('dropping late elements (cases from Flink’s window operator tests)', 
     );
   });
 });
+
+describe('tumbling windows of varying length (windowEnd)', () => {
+  // Boundaries at 0, 10, 30, 35, 60: windows of 10, 20, 5 and 25 ms, like calendar days across DST.
+  const bounds = [0, 10, 30, 35, 60];
+  const varying = {
+    kind: 'tumbling' as const,
+    size: 25,
+    isMerging: false,
+    assign(t: number, starts: number[]) {
+      starts[0] = bounds.filter((b) => b <= t).at(-1)!;
+      return 1;
+    },
+    windowEnd: (start: number) => bounds[bounds.indexOf(start) + 1]!,
+  };
+
+  it('fires each window at its own end − 1 and reports its own bounds', async () => {
+    const items = [
+      e('a', 1, 3),
+      e('a', 2, 12),
+      e('a', 3, 29),
+      wm(29),
+      e('a', 4, 31),
+      wm(34),
+      e('a', 5, 59),
+      e('a', 6, 40),
+    ];
+    const tl = await DataStream.fromTimeline(items)
+      .keyBy((x) => x.key)
+      .window(varying)
+      .process((key, ctx: WindowContext<string>, els) => [
+        `${key}@[${ctx.window.start},${ctx.window.end}) = ${els.map((x) => x.v).join(',')}`,
+      ])
+      .collectTimeline();
+    expect(tl).toEqual([
+      { value: 'a@[0,10) = 1', timestamp: 9 },
+      { value: 'a@[10,30) = 2,3', timestamp: 29 },
+      { watermark: 29 },
+      { value: 'a@[30,35) = 4', timestamp: 34 },
+      { watermark: 34 },
+      { value: 'a@[35,60) = 5,6', timestamp: 59 },
+      { watermark: Number.POSITIVE_INFINITY },
+    ]);
+  });
+});
