@@ -166,25 +166,41 @@ export function sampleQuantity(
       return Math.min(v, m.cap);
     }
     case 'heating-gas':
-    case 'cooking-gas':
       return expected * (1 + 0.6 * (2 * u - 1));
-    case 'water': {
-      // Events arrive as a Poisson process; an interval sees at least one with probability
-      // 1 − e^(−λ). Scaling the drawn amount by λ / p keeps the mean exact; most intervals are 0.
-      const gallonsPerEvent = cal.waterGallonsPerDay / Shapes.waterEventsPerDay;
-      const lambda = expected / gallonsPerEvent;
-      const p = 1 - Math.exp(-lambda);
-      if (u >= p) return 0;
-      const z = normal(unit(seed, Stream.waterAmount, key, k), unit(seed, Stream.waterAmount2, key, k));
-      const sigma = 0.8;
-      return gallonsPerEvent * (lambda / p) * Math.exp(sigma * z - (sigma * sigma) / 2);
-    }
+    case 'cooking-gas':
+      // A burner is on or off: cooking comes in events of about 0.05 therm, most intervals are 0.
+      return events(seed, key, k, u, expected, COOKING_THERMS_PER_EVENT);
+    case 'water':
+      return events(seed, key, k, u, expected, cal.waterGallonsPerDay / Shapes.waterEventsPerDay);
     default: {
       const never: never = m.kind;
       throw new Error(`unknown model ${String(never)}`);
     }
   }
 }
+
+/**
+ * Use that comes in events (taps, flushes, burners): they arrive as a Poisson process, so an
+ * interval sees at least one with probability p = 1 − e^(−λ), λ = expected / event size. Scaling
+ * the drawn amount by λ / p keeps the mean exact; most short intervals are 0.
+ */
+function events(
+  seed: number,
+  key: number,
+  k: number,
+  u: number,
+  expected: number,
+  eventSize: number,
+): number {
+  const lambda = expected / eventSize;
+  const p = 1 - Math.exp(-lambda);
+  if (u >= p) return 0;
+  const z = normal(unit(seed, Stream.waterAmount, key, k), unit(seed, Stream.waterAmount2, key, k));
+  const sigma = 0.8;
+  return eventSize * (lambda / p) * Math.exp(sigma * z - (sigma * sigma) / 2);
+}
+
+const COOKING_THERMS_PER_EVENT = 0.05;
 
 /** The interval's mean use with the daily shape flattened (what a "flattening" theft reports). */
 export function flatQuantity(

@@ -156,7 +156,7 @@ export function blockFaultsOn(
   const r = (i: number): number => unit(seed, Stream.faultEpisode, key, day * 16 + i);
   if (lateBatchRate > 0 && r(0) < lateBatchRate) {
     const start = alignedStart(day, r(1), intervalMs);
-    const length = aligned((1 + 2 * r(2)) * HOUR_MS, intervalMs);
+    const length = aligned((1.5 + 1.5 * r(2)) * HOUR_MS, intervalMs);
     out.push({
       type: 'late-batch',
       start,
@@ -166,7 +166,7 @@ export function blockFaultsOn(
   }
   if (missingRate > 0 && r(4) < missingRate) {
     const start = alignedStart(day, r(5), intervalMs);
-    const length = aligned((1 + 3 * r(6)) * HOUR_MS, intervalMs);
+    const length = aligned((1.5 + 2.5 * r(6)) * HOUR_MS, intervalMs);
     out.push({
       type: 'missing-backfill',
       start,

@@ -42,11 +42,11 @@ export interface FaultConfig {
   readonly outOfOrder: number;
   /** Upper bound of the out-of-order delay, minutes (delays are roughly exponential below it). */
   readonly maxDelayMinutes: number;
-  /** Per service-day: a 1–3 hour block delivered 2–8 hours late. */
+  /** Per service-day: a 1.5–3 hour block delivered 2–8 hours late. */
   readonly lateBatch: number;
   /** Fraction of rows delivered twice (the copy 1–6 intervals later). */
   readonly duplicate: number;
-  /** Per service-day: a 1–4 hour block missing, back-filled 6–24 hours later (`source: 'backfill'`). */
+  /** Per service-day: a 1.5–4 hour block missing, back-filled 6–24 hours later (`source: 'backfill'`). */
   readonly missing: number;
   /** Fraction of rows revised later: a second row, another value, a newer `updated`. */
   readonly revision: number;
@@ -486,7 +486,7 @@ export class ReadingGenerator {
         case 'spike': {
           const progress = (startMs - a.start) / (a.end - a.start);
           const expected = expectedQuantity(m, this.clock.at(startMs), c.calibration, hours);
-          const extra = Math.max(st.householdCap, 6 * expected) * (0.5 + 0.45 * progress);
+          const extra = Math.max(st.householdCap, 6 * expected) * (0.6 + 0.35 * progress);
           v = Math.min(v + extra, m.cap);
           break;
         }

@@ -92,7 +92,7 @@ describe('anomalies', () => {
         case 'spike':
           for (const r of inWindow) {
             expect(r.quantity).toBeGreaterThanOrEqual(cleanOf(r));
-            expect(r.quantity).toBeGreaterThanOrEqual(0.25);
+            expect(r.quantity).toBeGreaterThanOrEqual(0.3);
           }
           break;
         case 'theft-constant':
