@@ -36,7 +36,6 @@ describe('ReadingSchema', () => {
       [{ service_uid: undefined }, 'service_uid'],
       [{ interval_start: '2026-02-30T25:00:00Z' }, 'interval_start'],
       [{ interval_start: 'N/A' }, 'interval_start'],
-      [{ interval_end: good.interval_start }, 'interval_end'],
       [{ commodity: 'steam' }, 'commodity'],
     ];
     for (const [patch, field] of cases) {
