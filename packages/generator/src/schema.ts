@@ -13,25 +13,24 @@ import type { MeterReading } from './model/reading';
 const isoInstant = z.iso.datetime({ offset: true });
 const amount = z.number().finite().nonnegative();
 
-export const ReadingSchema = z
-  .object({
-    interval_start: isoInstant,
-    interval_end: isoInstant,
-    interval_kWh: amount,
-    interval_kW: amount,
-    service_uid: z.string().min(1),
-    source: z.string(),
-    updated: isoInstant,
-    utility: z.string().min(1),
-    utility_meter_number: z.string().min(1),
-    utility_service_address: z.string(),
-    utility_service_id: z.string().min(1),
-    utility_tariff_name: z.string().min(1),
-    commodity: z.enum(['electricity', 'gas', 'water']),
-    unit: z.enum(['kWh', 'therm', 'gal']),
-    quantity: amount,
-    interval_start_ms: z.number().finite(),
-  });
+export const ReadingSchema = z.object({
+  interval_start: isoInstant,
+  interval_end: isoInstant,
+  interval_kWh: amount,
+  interval_kW: amount,
+  service_uid: z.string().min(1),
+  source: z.string(),
+  updated: isoInstant,
+  utility: z.string().min(1),
+  utility_meter_number: z.string().min(1),
+  utility_service_address: z.string(),
+  utility_service_id: z.string().min(1),
+  utility_tariff_name: z.string().min(1),
+  commodity: z.enum(['electricity', 'gas', 'water']),
+  unit: z.enum(['kWh', 'therm', 'gal']),
+  quantity: amount,
+  interval_start_ms: z.number().finite(),
+});
 
 // The schema and the TypeScript interface describe the same row.
 type SchemaRow = z.infer<typeof ReadingSchema>;

@@ -61,6 +61,8 @@ export interface MapState<K, V> {
   keys(): IterableIterator<K>;
   values(): IterableIterator<V>;
   isEmpty(): boolean;
+  /** How many entries the current key holds. */
+  size(): number;
   clear(): void;
 }
 
@@ -123,8 +125,35 @@ export class KeyedStore<K> {
     this.kinds.set(name, kind);
   }
 
+  /**
+   * One handle per descriptor: a handle reads the current key when used, so every key shares it,
+   * and `getState` inside `processElement` costs a lookup, not a new object per record.
+   */
+  private readonly handles = new WeakMap<object, unknown>();
+
+  private handle<H>(d: { readonly name: string }, kind: 'value' | 'list' | 'map', create: () => H): H {
+    let h = this.handles.get(d) as H | undefined;
+    if (h === undefined) {
+      this.declare(d.name, kind);
+      h = create();
+      this.handles.set(d, h);
+    }
+    return h;
+  }
+
   valueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
-    this.declare(d.name, 'value');
+    return this.handle(d, 'value', () => this.newValueState(d));
+  }
+
+  listState<T>(d: ListStateDescriptor<T>): ListState<T> {
+    return this.handle(d, 'list', () => this.newListState(d));
+  }
+
+  mapState<MK, MV>(d: MapStateDescriptor<MK, MV>): MapState<MK, MV> {
+    return this.handle(d, 'map', () => this.newMapState(d));
+  }
+
+  private newValueState<T>(d: ValueStateDescriptor<T>): ValueState<T> {
     const store = this;
     return {
       value() {
@@ -141,8 +170,7 @@ export class KeyedStore<K> {
     };
   }
 
-  listState<T>(d: ListStateDescriptor<T>): ListState<T> {
-    this.declare(d.name, 'list');
+  private newListState<T>(d: ListStateDescriptor<T>): ListState<T> {
     const store = this;
     const list = (create: boolean): T[] | undefined => {
       const e = create ? store.entry(store.currentKey) : store.entries.get(store.currentKey);
@@ -168,8 +196,7 @@ export class KeyedStore<K> {
     };
   }
 
-  mapState<MK, MV>(d: MapStateDescriptor<MK, MV>): MapState<MK, MV> {
-    this.declare(d.name, 'map');
+  private newMapState<MK, MV>(d: MapStateDescriptor<MK, MV>): MapState<MK, MV> {
     const store = this;
     const EMPTY = new Map<MK, MV>();
     const map = (create: boolean): Map<MK, MV> => {
@@ -196,6 +223,7 @@ export class KeyedStore<K> {
       keys: () => map(false).keys(),
       values: () => map(false).values(),
       isEmpty: () => map(false).size === 0,
+      size: () => map(false).size,
       clear() {
         store.entries.get(store.currentKey)?.states.delete(d.name);
         store.release(store.currentKey);

@@ -116,7 +116,7 @@ export function anomalyOn(
       break;
     case 'theft-bypass':
       duration = between(24, 72, 2) * HOUR_MS;
-      params = { periodHours: 1 + Math.floor(r(3) * 4), bypassFactor: 0.05 };
+      params = { periodHours: 1 + Math.floor(r(3) * 4), bypassFactor: 0 };
       break;
     case 'theft-flatten':
       duration = between(24, 72, 2) * HOUR_MS;

@@ -502,7 +502,11 @@ export class ReadingGenerator {
           break;
         }
         case 'theft-flatten':
-          v = flatQuantity(m, this.clock.at(startMs), c.calibration, hours);
+          // A flat profile at the month's mean, with the ±2% jitter a tampered register still shows
+          // (an exactly repeated value is a stuck meter, a different anomaly).
+          v =
+            flatQuantity(m, this.clock.at(startMs), c.calibration, hours) *
+            (0.98 + 0.04 * unit(seed, Stream.anomalyNoise, st.key, k));
           break;
         case 'theft-peak-cap':
           v = Math.min(v, (a.params.capOfMean ?? 1) * m.perHour * hours);
@@ -521,7 +525,11 @@ export class ReadingGenerator {
           break;
         }
         case 'leak':
-          v += (a.params.gallonsPerMinute ?? 0.1) * (c.intervalMs / MINUTE_MS);
+          // Continuous flow that varies ±5% with the mains pressure.
+          v +=
+            (a.params.gallonsPerMinute ?? 0.1) *
+            (c.intervalMs / MINUTE_MS) *
+            (0.95 + 0.1 * unit(seed, Stream.anomalyNoise, st.key, k));
           break;
         default: {
           const never: never = a.type;
