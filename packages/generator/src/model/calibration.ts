@@ -116,8 +116,8 @@ export const NYC: Calibration = Object.freeze<Calibration>({
   shapeAmplitude: 1,
   seasonAmplitude: 1,
   textureSpread: 0.5,
-  burstProbability: 0.06,
-  burstSize: 5,
+  burstProbability: 0.03,
+  burstSize: 8,
   // Heating households use 162–171 therms a month November to March (this table averages 163).
   heatingThermsByMonth: [200, 185, 150, 85, 40, 22, 18, 18, 22, 45, 110, 170],
   cookingThermsPerMonth: 4,

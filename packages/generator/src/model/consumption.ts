@@ -157,8 +157,10 @@ export function sampleQuantity(
   const expected = expectedQuantity(m, lh, cal, intervalHours);
   const u = unit(seed, Stream.texture, key, k);
   switch (m.kind) {
-    case 'household-electricity':
-    case 'business-electricity': {
+    case 'business-electricity':
+      // Many small loads average out: a business's curve is smooth, without appliance bursts.
+      return Math.min(expected * (1 + 0.3 * (2 * u - 1)), m.cap);
+    case 'household-electricity': {
       const p = cal.burstProbability;
       let v = expected * (1 - p * cal.burstSize) * (1 + cal.textureSpread * (2 * u - 1));
       if (p > 0 && unit(seed, Stream.burst, key, k) < p)

@@ -502,11 +502,11 @@ export class ReadingGenerator {
           break;
         }
         case 'theft-flatten':
-          // A flat profile at the month's mean, with the ±2% jitter a tampered register still shows
+          // A flat profile at the month's mean, with the ±15% jitter a tampered register still shows
           // (an exactly repeated value is a stuck meter, a different anomaly).
           v =
             flatQuantity(m, this.clock.at(startMs), c.calibration, hours) *
-            (0.98 + 0.04 * unit(seed, Stream.anomalyNoise, st.key, k));
+            (0.85 + 0.3 * unit(seed, Stream.anomalyNoise, st.key, k));
           break;
         case 'theft-peak-cap':
           v = Math.min(v, (a.params.capOfMean ?? 1) * m.perHour * hours);
