@@ -1,0 +1,23 @@
+import { DataStream } from '@eventide/core';
+import { createFleet, type Label, type Registration, readings } from '@eventide/generator';
+import type { Alert } from '../metering/alert';
+import { usageOf } from '../metering/usage';
+import { stoppedReporting } from './outage';
+
+/** Meters that stopped reporting, on a fleet with outages injected, with the outage labels. */
+export async function runOutageDetection(
+  services = 300,
+  days = 2,
+  seed = 5,
+): Promise<{ alerts: Alert[]; labels: Label[] }> {
+  const fleet = createFleet({ seed, services });
+  const run = readings(fleet, {
+    start: '2026-01-05T05:00:00Z',
+    days,
+    anomalies: { rate: 0.1, types: ['outage'] },
+  });
+  const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+  const { usage } = usageOf(DataStream.from(run.source()), registry, run.resolved.intervalMs);
+  const alerts = await stoppedReporting(usage, run.resolved.end).collect();
+  return { alerts, labels: run.labels() };
+}

@@ -1,0 +1,23 @@
+import { DataStream } from '@eventide/core';
+import { createFleet, type Label, type Registration, readings } from '@eventide/generator';
+import type { Alert } from '../metering/alert';
+import { usageOf } from '../metering/usage';
+import { spikeAlerts } from './spike';
+
+/** Spike alerts on a fleet with spikes injected (and nothing else), with the spike labels. */
+export async function runSpikeAlerts(
+  services = 400,
+  days = 3,
+  seed = 11,
+): Promise<{ alerts: Alert[]; labels: Label[] }> {
+  const fleet = createFleet({ seed, services });
+  const run = readings(fleet, {
+    start: '2026-01-05T05:00:00Z',
+    days,
+    anomalies: { rate: 0.05, types: ['spike'] },
+  });
+  const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+  const { usage } = usageOf(DataStream.from(run.source()), registry, run.resolved.intervalMs);
+  const alerts = await spikeAlerts(usage, run.resolved.intervalMs).collect();
+  return { alerts, labels: run.labels() };
+}

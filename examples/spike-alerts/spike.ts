@@ -1,0 +1,97 @@
+import { AfterMatchSkipStrategy, CEP, Pattern } from '@eventide/cep';
+import {
+  type Collector,
+  type DataStream,
+  type KeyedProcessContext,
+  type KeyedProcessFunction,
+  ValueStateDescriptor,
+} from '@eventide/core';
+import { type Alert, alert } from '../metering/alert';
+import type { Usage } from '../metering/usage';
+
+/**
+ * Consumption spikes, FlinkCEP's temperature-monitoring example adapted to meters: two consecutive
+ * high readings of a service within 10 minutes make a warning; two consecutive warnings within 20
+ * minutes with a rising average make an alert. Both levels are CEP patterns run per service in
+ * event time.
+ */
+
+const MINUTE_MS = 60_000;
+
+/** An electricity reading with the service's baseline at the time. */
+export interface Flagged {
+  readonly usage: Usage;
+  readonly baseline: number;
+  readonly high: boolean;
+}
+
+/**
+ * Flags readings far above the service's own level: at least three times its baseline and at least
+ * `minJump` kWh above it (per 5 minutes, scaled to the interval). The baseline is an exponential
+ * moving average of the readings that were not high, so a spike does not raise its own bar.
+ */
+class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
+  private readonly baseline = new ValueStateDescriptor<number>('baseline');
+
+  constructor(private readonly minJump: number) {}
+
+  processElement(u: Usage, ctx: KeyedProcessContext<string>, out: Collector<Flagged>): void {
+    const state = ctx.getState(this.baseline);
+    const b = state.value();
+    if (b === undefined) {
+      state.update(u.quantity);
+      out.collect({ usage: u, baseline: u.quantity, high: false });
+      return;
+    }
+    const high = u.quantity >= 3 * b && u.quantity - b >= this.minJump;
+    if (!high) state.update(b + 0.1 * (u.quantity - b));
+    out.collect({ usage: u, baseline: b, high });
+  }
+}
+
+export interface Warning {
+  readonly usage: Usage;
+  readonly average: number;
+}
+
+export function spikeAlerts(usage: DataStream<Usage>, intervalMs: number): DataStream<Alert> {
+  const flagged = usage
+    .filter((u) => u.commodity === 'electricity')
+    .keyBy((u) => u.service_uid)
+    .process(new FlagHigh((0.25 * intervalMs) / (5 * MINUTE_MS)))
+    .name('flag-high');
+  const twoHigh = Pattern.begin<Flagged>('first', AfterMatchSkipStrategy.skipPastLastEvent())
+    .where((f) => f.high)
+    .next('second')
+    .where((f) => f.high)
+    .within(10 * MINUTE_MS);
+  const warnings = CEP.pattern(
+    flagged.keyBy((f) => f.usage.service_uid),
+    twoHigh,
+  )
+    .select((m): Warning => {
+      const [a] = m.first!;
+      const [b] = m.second!;
+      return { usage: b!.usage, average: (a!.usage.quantity + b!.usage.quantity) / 2 };
+    })
+    .name('spike-warnings');
+  const rising = Pattern.begin<Warning>('first', AfterMatchSkipStrategy.skipPastLastEvent())
+    .next('second')
+    .where((w, ctx) => w.average > ctx.eventsForPattern('first')[0]!.average)
+    .within(20 * MINUTE_MS);
+  return CEP.pattern(
+    warnings.keyBy((w) => w.usage.service_uid),
+    rising,
+  )
+    .select((m) => {
+      const [first] = m.first!;
+      const [second] = m.second!;
+      return alert(
+        'spike',
+        first!.usage,
+        second!.usage.ts,
+        `warnings averaging ${first!.average.toFixed(3)} then ${second!.average.toFixed(3)} ${first!.usage.unit}`,
+      );
+    })
+    .name('spike-alerts');
+}
