@@ -1,0 +1,26 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFleet, type Registration, readings } from '@eventide/generator';
+import { writeRun } from '@eventide/generator/node';
+import { describe, expect, it } from 'vitest';
+import { dailyUseFromCsv, dailyUseFromStream } from './billing';
+
+describe('batch-billing', () => {
+  it('daily use from the CSV file equals the streaming result on the same seed', async () => {
+    const fleet = createFleet({ seed: 8, services: 60 });
+    const run = readings(fleet, { start: '2026-03-07T05:00:00Z', days: 3, anomalies: true, faults: true });
+    const dir = mkdtempSync(join(tmpdir(), 'billing-'));
+    await writeRun(run, { dir, format: 'csv' });
+    const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+    const key = (d: { service_uid: string; date: string }) => `${d.service_uid}|${d.date}`;
+    const sort = <T extends { service_uid: string; date: string }>(xs: T[]) =>
+      xs.sort((a, b) => key(a).localeCompare(key(b)));
+    const batch = await dailyUseFromCsv(join(dir, 'readings.csv'), registry, run.resolved.intervalMs);
+    const stream = await dailyUseFromStream(run.source(), registry, run.resolved.intervalMs);
+    expect(batch.length).toBeGreaterThan(60 * 3);
+    expect(sort(batch)).toEqual(sort(stream));
+    // The run crosses the spring DST change: 2026-03-08 is a 23-hour New York day.
+    expect(new Set(batch.filter((d) => d.date === '2026-03-08').map((d) => d.hours))).toEqual(new Set([23]));
+  });
+});

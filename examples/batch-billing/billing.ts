@@ -1,0 +1,56 @@
+import { createReadStream } from 'node:fs';
+import { DataStream, type Source } from '@eventide/core';
+import { fromCsvRecord, type MeterReading, type Registration } from '@eventide/generator';
+import { parse } from 'csv-parse';
+import { type DailyUse, dailyUse } from '../metering/rollups';
+import { usageOf } from '../metering/usage';
+
+/**
+ * The batch layer with the streaming API: a bounded file source reads the generator's CSV a batch
+ * at a time (csv-parse over a file stream, never the whole file in memory), and the same pipeline
+ * as the streaming job computes daily use and cost. The end of the file is a watermark at +∞, so
+ * every window fires once all rows are read: the batch answer is the streaming answer.
+ */
+
+/** A bounded `Source` of CSV records (header row → field names), `batchSize` records per read. */
+export function csvFileSource(path: string, batchSize = 2048): Source<Record<string, string>> {
+  return {
+    open() {
+      const parser = createReadStream(path).pipe(parse({ columns: true }));
+      const records = parser[Symbol.asyncIterator]() as AsyncIterator<Record<string, string>>;
+      return {
+        async read() {
+          const batch: Record<string, string>[] = [];
+          while (batch.length < batchSize) {
+            const next = await records.next();
+            if (next.done) return batch.length > 0 ? batch : null;
+            batch.push(next.value);
+          }
+          return batch;
+        },
+        close: () => void parser.destroy(),
+      };
+    },
+  };
+}
+
+/** Daily use per service from a readings CSV; `registry`: registrations by ServiceId. */
+export function dailyUseFromCsv(
+  path: string,
+  registry: ReadonlyMap<string, Registration>,
+  intervalMs: number,
+): Promise<DailyUse[]> {
+  const rows = DataStream.from(csvFileSource(path)).map(
+    (record) => fromCsvRecord(record) as unknown as MeterReading,
+  );
+  return dailyUse(usageOf(rows, registry, intervalMs).usage).collect();
+}
+
+/** The same daily use, streamed straight from a source of readings. */
+export function dailyUseFromStream(
+  source: Source<MeterReading>,
+  registry: ReadonlyMap<string, Registration>,
+  intervalMs: number,
+): Promise<DailyUse[]> {
+  return dailyUse(usageOf(DataStream.from(source), registry, intervalMs).usage).collect();
+}

@@ -1,0 +1,30 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFleet, type Registration, readings } from '@eventide/generator';
+import { writeRun } from '@eventide/generator/node';
+import { FLAT_TARIFF } from '../metering/rollups';
+import { dailyUseFromCsv } from './billing';
+
+// The CSV the generator writes (eventide-gen --services 500 --days 7 --seed 42 --anomalies on
+// --faults on --out out/batch-input), created here if it is not there yet.
+const dir = join('out', 'batch-input');
+const fleet = createFleet({ seed: 42, services: 500 });
+const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 7, anomalies: true, faults: true });
+if (!existsSync(join(dir, 'readings.csv'))) await writeRun(run, { dir, format: 'csv' });
+
+const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+const started = performance.now();
+const daily = await dailyUseFromCsv(join(dir, 'readings.csv'), registry, run.resolved.intervalMs);
+const seconds = (performance.now() - started) / 1000;
+
+const bill = new Map<string, { quantity: number; cost: number; unit: string }>();
+for (const d of daily) {
+  const b = bill.get(d.commodity) ?? { quantity: 0, cost: 0, unit: d.unit };
+  bill.set(d.commodity, { quantity: b.quantity + d.quantity, cost: b.cost + d.cost_usd, unit: d.unit });
+}
+console.log(`${daily.length} service-days from ${join(dir, 'readings.csv')} in ${seconds.toFixed(1)} s`);
+for (const [commodity, b] of bill) {
+  console.log(
+    `  ${commodity.padEnd(12)} ${b.quantity.toFixed(1).padStart(12)} ${b.unit.padEnd(5)} $${b.cost.toFixed(2).padStart(10)}  (flat $${FLAT_TARIFF[commodity as keyof typeof FLAT_TARIFF]}/${b.unit})`,
+  );
+}
