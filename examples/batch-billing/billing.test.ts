@@ -1,9 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createFleet, type Registration, readings } from '@eventide/generator';
+import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { describe, expect, it } from 'vitest';
+import { registryOf } from '../metering/usage';
 import { dailyUseFromCsv, dailyUseFromStream } from './billing';
 
 describe('batch-billing', () => {
@@ -12,7 +13,7 @@ describe('batch-billing', () => {
     const run = readings(fleet, { start: '2026-03-07T05:00:00Z', days: 3, anomalies: true, faults: true });
     const dir = mkdtempSync(join(tmpdir(), 'billing-'));
     await writeRun(run, { dir, format: 'csv' });
-    const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+    const registry = registryOf(fleet);
     const key = (d: { service_uid: string; date: string }) => `${d.service_uid}|${d.date}`;
     const sort = <T extends { service_uid: string; date: string }>(xs: T[]) =>
       xs.sort((a, b) => key(a).localeCompare(key(b)));

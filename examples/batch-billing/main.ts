@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createFleet, type Registration, readings } from '@eventide/generator';
+import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { FLAT_TARIFF } from '../metering/rollups';
+import { registryOf } from '../metering/usage';
 import { dailyUseFromCsv } from './billing';
 
 // The CSV the generator writes (eventide-gen --services 500 --days 7 --seed 42 --anomalies on
@@ -12,7 +13,7 @@ const fleet = createFleet({ seed: 42, services: 500 });
 const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 7, anomalies: true, faults: true });
 if (!existsSync(join(dir, 'readings.csv'))) await writeRun(run, { dir, format: 'csv' });
 
-const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+const registry = registryOf(fleet);
 const started = performance.now();
 const daily = await dailyUseFromCsv(join(dir, 'readings.csv'), registry, run.resolved.intervalMs);
 const seconds = (performance.now() - started) / 1000;

@@ -4,7 +4,6 @@ import {
   type Label,
   type MeterReading,
   type ReadingConfig,
-  type Registration,
   readings,
 } from '@eventide/generator';
 import { ALERT_TYPES, type Alert, leakAlerts, spikeAlerts, stoppedReporting, stuckAlerts } from './alerts';
@@ -18,7 +17,7 @@ import {
   LATE_READINGS,
 } from './rollups';
 import { type Score, score, TRUTH } from './scoring';
-import { DUPLICATES, type Usage, usageOf } from './usage';
+import { DUPLICATES, registryOf, type Usage, usageOf } from './usage';
 
 /**
  * The main job: generated readings of a New York City fleet → validation, event time, settled
@@ -82,7 +81,7 @@ export async function runMetering(
     faults: options.faults ?? true,
   });
   const { start: dataStart, end: dataEnd, intervalMs } = run.resolved;
-  const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
+  const registry = registryOf(fleet);
   const labels: Label[] = [];
   let rows = 0;
   const source: Source<MeterReading> = {

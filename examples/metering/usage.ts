@@ -1,6 +1,6 @@
 import {
   type Collector,
-  type DataStream,
+  DataStream,
   type KeyedProcessContext,
   type KeyedProcessFunction,
   OutputTag,
@@ -8,7 +8,14 @@ import {
   WatermarkStrategy,
   type WindowAssigner,
 } from '@eventide/core';
-import { type Commodity, type MeterReading, ReadingSchema, type Registration } from '@eventide/generator';
+import {
+  type Commodity,
+  type Fleet,
+  type MeterReading,
+  type ReadingRun,
+  ReadingSchema,
+  type Registration,
+} from '@eventide/generator';
 import { DateTime } from 'luxon';
 
 /**
@@ -181,4 +188,14 @@ export class NewYorkDays implements WindowAssigner {
     }
     return end;
   }
+}
+
+/** Registrations by ServiceId: where each service is, for enrichment. */
+export function registryOf(fleet: Fleet): Map<string, Registration> {
+  return new Map(fleet.registrations().map((r) => [r.ServiceId, r]));
+}
+
+/** Settled usage of a generated run, straight from its `Source`. */
+export function usageOfRun(run: ReadingRun): DataStream<Usage> {
+  return usageOf(DataStream.from(run.source()), registryOf(run.fleet), run.resolved.intervalMs).usage;
 }

@@ -1,7 +1,6 @@
-import { DataStream } from '@eventide/core';
-import { createFleet, type Label, type Registration, readings } from '@eventide/generator';
+import { createFleet, type Label, readings } from '@eventide/generator';
 import type { Alert } from '../metering/alert';
-import { usageOf } from '../metering/usage';
+import { usageOfRun } from '../metering/usage';
 import { stoppedReporting } from './outage';
 
 /** Meters that stopped reporting, on a fleet with outages injected, with the outage labels. */
@@ -16,8 +15,7 @@ export async function runOutageDetection(
     days,
     anomalies: { rate: 0.1, types: ['outage'] },
   });
-  const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
-  const { usage } = usageOf(DataStream.from(run.source()), registry, run.resolved.intervalMs);
+  const usage = usageOfRun(run);
   const alerts = await stoppedReporting(usage, run.resolved.end).collect();
   return { alerts, labels: run.labels() };
 }

@@ -1,7 +1,6 @@
-import { DataStream } from '@eventide/core';
-import { createFleet, type Label, type Registration, readings } from '@eventide/generator';
+import { createFleet, type Label, readings } from '@eventide/generator';
 import type { Alert } from '../metering/alert';
-import { usageOf } from '../metering/usage';
+import { usageOfRun } from '../metering/usage';
 import { spikeAlerts } from './spike';
 
 /** Spike alerts on a fleet with spikes injected (and nothing else), with the spike labels. */
@@ -16,8 +15,7 @@ export async function runSpikeAlerts(
     days,
     anomalies: { rate: 0.05, types: ['spike'] },
   });
-  const registry = new Map<string, Registration>(fleet.registrations().map((r) => [r.ServiceId, r]));
-  const { usage } = usageOf(DataStream.from(run.source()), registry, run.resolved.intervalMs);
+  const usage = usageOfRun(run);
   const alerts = await spikeAlerts(usage, run.resolved.intervalMs).collect();
   return { alerts, labels: run.labels() };
 }

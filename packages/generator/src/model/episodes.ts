@@ -73,6 +73,19 @@ export interface Episode<T extends string = string> {
 
 export const MAX_EPISODE_DAYS = 3;
 
+/** How long each anomaly lasts: uniform between the first two numbers, in units of the third. */
+const DURATION: Readonly<Record<AnomalyType, readonly [number, number, number]>> = {
+  spike: [30, 60, MINUTE_MS],
+  'theft-constant': [24, 72, HOUR_MS],
+  'theft-random': [24, 72, HOUR_MS],
+  'theft-bypass': [24, 72, HOUR_MS],
+  'theft-flatten': [24, 72, HOUR_MS],
+  'theft-peak-cap': [24, 72, HOUR_MS],
+  stuck: [2, 12, HOUR_MS],
+  outage: [1.5, 6, HOUR_MS],
+  leak: [30, 72, HOUR_MS],
+};
+
 function alignedStart(day: number, u: number, intervalMs: number): number {
   const steps = Math.floor(DAY_MS / intervalMs);
   return day * DAY_MS + Math.floor(u * steps) * intervalMs;
@@ -100,40 +113,29 @@ export function anomalyOn(
   const type = allowed[Math.floor(r(0) * allowed.length)]!;
   const start = alignedStart(day, r(1), intervalMs);
   const between = (lo: number, hi: number, i: number): number => lo + (hi - lo) * r(i);
-  let duration: number;
+  const [lo, hi, unitMs] = DURATION[type];
+  const duration = between(lo, hi, 2) * unitMs;
   let params: Record<string, number> = {};
   switch (type) {
-    case 'spike':
-      duration = between(30, 60, 2) * MINUTE_MS;
-      break;
     case 'theft-constant':
-      duration = between(24, 72, 2) * HOUR_MS;
       params = { reduction: Math.round(between(0.3, 0.7, 3) * 100) / 100 };
       break;
     case 'theft-random':
-      duration = between(24, 72, 2) * HOUR_MS;
       params = { minFactor: 0.1, maxFactor: 0.9 };
       break;
     case 'theft-bypass':
-      duration = between(24, 72, 2) * HOUR_MS;
       params = { periodHours: 1 + Math.floor(r(3) * 4), bypassFactor: 0 };
       break;
-    case 'theft-flatten':
-      duration = between(24, 72, 2) * HOUR_MS;
-      break;
     case 'theft-peak-cap':
-      duration = between(24, 72, 2) * HOUR_MS;
       params = { capOfMean: Math.round(between(0.8, 1.2, 3) * 100) / 100 };
       break;
-    case 'stuck':
-      duration = between(2, 12, 2) * HOUR_MS;
-      break;
-    case 'outage':
-      duration = between(1.5, 6, 2) * HOUR_MS;
-      break;
     case 'leak':
-      duration = between(30, 72, 2) * HOUR_MS;
       params = { gallonsPerMinute: Math.round(between(0.05, 0.5, 3) * 1000) / 1000 };
+      break;
+    case 'spike':
+    case 'theft-flatten':
+    case 'stuck':
+    case 'outage':
       break;
     default: {
       const never: never = type;
