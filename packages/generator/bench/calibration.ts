@@ -57,13 +57,13 @@ console.log(
   `business share, 20,000 premises:            ${(share * 100).toFixed(2)}%   (target 6.14% ± 0.5)`,
 );
 
-const nyc = monthlyTotals(households(11, 300, 'electricity'), 11, year);
+const nyc = monthlyTotals(households(11, 400, 'electricity'), 11, year);
 const avg = nyc.map((m) => [...m.values()].reduce((a, b) => a + b, 0) / 12);
 console.log(
-  `nyc household kWh/month, median of 300:      ${median(avg).toFixed(0)}   (target ~330, Con Edison 300–350)`,
+  `nyc household kWh/month, median of 400:      ${median(avg).toFixed(0)}   (target ~330, Con Edison 300–350)`,
 );
 const perHour = new Array<number>(24).fill(0);
-each({ ...year, end: '2025-02-01T05:00:00Z', services: households(11, 300, 'electricity') }, 11, (r) => {
+each({ ...year, end: '2025-02-01T05:00:00Z', services: households(11, 400, 'electricity') }, 11, (r) => {
   perHour[at(r.interval_start_ms).hour]! += r.quantity;
 });
 console.log(`nyc household peak hour (January, local):    ${perHour.indexOf(Math.max(...perHour))}:00`);

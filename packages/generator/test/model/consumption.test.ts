@@ -13,13 +13,13 @@ const YEAR = { start: '2025-01-01T05:00:00Z', end: '2026-01-01T05:00:00Z', inter
 const byMonth = (t: DateTime) => t.toFormat('yyyy-MM');
 
 describe('nyc calibration (default)', () => {
-  const { fleet, services } = households(11, 300, 'electricity');
+  const { fleet, services } = households(11, 400, 'electricity');
   const { rows } = generate(fleet, { ...YEAR, services });
   const monthly = sumBy(rows, byMonth);
 
   it('household electricity: median of the average month within 10% of 330 kWh', () => {
     const averages = [...monthly.values()].map((m) => [...m.values()].reduce((a, b) => a + b, 0) / 12);
-    expect(averages).toHaveLength(300);
+    expect(averages).toHaveLength(400);
     expect(Math.abs(median(averages) / 330 - 1)).toBeLessThanOrEqual(0.1);
   });
 
@@ -39,7 +39,7 @@ describe('nyc calibration (default)', () => {
 
   it('household readings never exceed 0.5 kWh per 5 minutes and are never negative', () => {
     const week = generate(fleet, { start: '2025-07-14T04:00:00Z', days: 7, services });
-    expect(week.rows).toHaveLength(300 * 7 * 288);
+    expect(week.rows).toHaveLength(400 * 7 * 288);
     const kWh = week.rows.map((r) => r.interval_kWh);
     expect(kWh.reduce((a, b) => Math.min(a, b))).toBeGreaterThanOrEqual(0);
     expect(kWh.reduce((a, b) => Math.max(a, b))).toBeLessThanOrEqual(0.5);
