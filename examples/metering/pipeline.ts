@@ -89,6 +89,7 @@ export async function runMetering(
       const g = run.generator((l) => {
         if (SCORED.has(l.type)) labels.push(l);
       });
+      let lastYield = performance.now();
       return {
         read() {
           const batch = g.next();
@@ -96,7 +97,15 @@ export async function runMetering(
             rows += batch.length;
             sinks.progress?.(g.stepsDone, g.steps, rows);
           }
-          return batch;
+          // The generator never waits, so the whole job would run in one synchronous turn: every
+          // 50 ms hand the event loop a turn (output files flush, the progress bar redraws).
+          if (performance.now() - lastYield < 50) return batch;
+          return new Promise<typeof batch>((resolve) =>
+            setImmediate(() => {
+              lastYield = performance.now();
+              resolve(batch);
+            }),
+          );
         },
       };
     },
