@@ -17,6 +17,8 @@ import type { Usage } from '../metering/usage';
  */
 
 const MINUTE_MS = 60_000;
+/** Readings a service's baseline needs before a reading can be called high. */
+const WARM_UP_READINGS = 12;
 
 /** An electricity reading with the service's baseline at the time. */
 export interface Flagged {
@@ -31,7 +33,7 @@ export interface Flagged {
  * moving average of the readings that were not high, so a spike does not raise its own bar.
  */
 class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
-  private readonly baseline = new ValueStateDescriptor<number>('baseline');
+  private readonly baseline = new ValueStateDescriptor<{ level: number; seen: number }>('baseline');
 
   constructor(private readonly minJump: number) {}
 
@@ -39,13 +41,15 @@ class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
     const state = ctx.getState(this.baseline);
     const b = state.value();
     if (b === undefined) {
-      state.update(u.quantity);
+      state.update({ level: u.quantity, seen: 1 });
       out.collect({ usage: u, baseline: u.quantity, high: false });
       return;
     }
-    const high = u.quantity >= 3 * b && u.quantity - b >= this.minJump;
-    if (!high) state.update(b + 0.1 * (u.quantity - b));
-    out.collect({ usage: u, baseline: b, high });
+    // No judgement before an hour of readings: a baseline started at one reading is not a level.
+    const high =
+      b.seen >= WARM_UP_READINGS && u.quantity >= 3 * b.level && u.quantity - b.level >= this.minJump;
+    if (!high) state.update({ level: b.level + 0.1 * (u.quantity - b.level), seen: b.seen + 1 });
+    out.collect({ usage: u, baseline: b.level, high });
   }
 }
 
