@@ -40,6 +40,13 @@ class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
   processElement(u: Usage, ctx: KeyedProcessContext<string>, out: Collector<Flagged>): void {
     const state = ctx.getState(this.baseline);
     const b = state.value();
+    // A zero says nothing about the level (a bypassed or idle meter): it neither moves the
+    // baseline nor counts as a reading of it, so the level after it is judged against the level
+    // before it.
+    if (u.quantity === 0) {
+      out.collect({ usage: u, baseline: b?.level ?? 0, high: false });
+      return;
+    }
     if (b === undefined) {
       state.update({ level: u.quantity, seen: 1 });
       out.collect({ usage: u, baseline: u.quantity, high: false });

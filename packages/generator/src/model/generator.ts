@@ -509,7 +509,14 @@ export class ReadingGenerator {
             (0.85 + 0.3 * unit(seed, Stream.anomalyNoise, st.key, k));
           break;
         case 'theft-peak-cap':
-          v = Math.min(v, (a.params.capOfMean ?? 1) * m.perHour * hours);
+          // A limiter flattens the peaks, with ±5% jitter (an exact repeat is a stuck meter).
+          v = Math.min(
+            v,
+            (a.params.capOfMean ?? 1) *
+              m.perHour *
+              hours *
+              (0.95 + 0.1 * unit(seed, Stream.anomalyNoise, st.key, k)),
+          );
           break;
         case 'stuck': {
           let s = st.stuck.get(a);
