@@ -33,29 +33,36 @@ export interface Flagged {
  * moving average of the readings that were not high, so a spike does not raise its own bar.
  */
 class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
-  private readonly baseline = new ValueStateDescriptor<{ level: number; seen: number }>('baseline');
+  private readonly baseline = new ValueStateDescriptor<{ level: number; seen: number; last: number }>(
+    'baseline',
+  );
 
   constructor(private readonly minJump: number) {}
 
   processElement(u: Usage, ctx: KeyedProcessContext<string>, out: Collector<Flagged>): void {
     const state = ctx.getState(this.baseline);
     const b = state.value();
-    // A zero says nothing about the level (a bypassed or idle meter): it neither moves the
-    // baseline nor counts as a reading of it, so the level after it is judged against the level
-    // before it.
+    // A zero says nothing about the level (a bypassed or idle meter), and neither does a repeat
+    // of the last value (a stuck register): they do not move the baseline, so the level after
+    // them is judged against the level before them.
     if (u.quantity === 0) {
       out.collect({ usage: u, baseline: b?.level ?? 0, high: false });
       return;
     }
     if (b === undefined) {
-      state.update({ level: u.quantity, seen: 1 });
+      state.update({ level: u.quantity, seen: 1, last: u.quantity });
       out.collect({ usage: u, baseline: u.quantity, high: false });
       return;
     }
     // No judgement before an hour of readings: a baseline started at one reading is not a level.
     const high =
       b.seen >= WARM_UP_READINGS && u.quantity >= 3 * b.level && u.quantity - b.level >= this.minJump;
-    if (!high) state.update({ level: b.level + 0.1 * (u.quantity - b.level), seen: b.seen + 1 });
+    const moves = !high && u.quantity !== b.last;
+    state.update(
+      moves
+        ? { level: b.level + 0.1 * (u.quantity - b.level), seen: b.seen + 1, last: u.quantity }
+        : { ...b, last: u.quantity },
+    );
     out.collect({ usage: u, baseline: b.level, high });
   }
 }
