@@ -1,21 +1,25 @@
 // The main job (`pnpm start`): a simulated week of New York City smart-meter readings through the
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { csvHeader, csvLine } from '@eventide/generator';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from './alerts';
+import { runMeteringParallel } from './parallel';
 import { DEFAULT_START, type MeteringResult, runMetering } from './pipeline';
 
 const HELP = `eventide metering job: generate readings, roll them up, raise alerts, score them
 
 Usage: pnpm start [-- options]
 
-  --services <n>   service points (default 1000)
+  --services <n>   service points (default 1500)
   --days <n>       simulated days (default 7)
   --start <iso>    first interval, UTC (default ${DEFAULT_START}, midnight in New York)
   --seed <int>     random seed (default 42)
+  --workers <n>    worker threads, each running the pipeline on a share of the services
+                   (default: the number of CPUs, at most 2; 1 runs in this thread)
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
   -h, --help       show this help
@@ -34,10 +38,11 @@ try {
   ({ values } = parseArgs({
     args: argv,
     options: {
-      services: { type: 'string', default: '1000' },
+      services: { type: 'string', default: '1500' },
       days: { type: 'string', default: '7' },
       start: { type: 'string', default: DEFAULT_START },
       seed: { type: 'string', default: '42' },
+      workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string', default: 'out' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -58,6 +63,7 @@ const int = (name: string, min: number): number => {
 };
 const services = int('services', 1);
 const seed = int('seed', -2147483648);
+const workers = int('workers', 1);
 const days = Number(values.days);
 if (!(Number.isFinite(days) && days > 0)) fail(`--days must be a positive number, got '${values.days}'`);
 const format = values.format as string;
@@ -110,24 +116,28 @@ const bar = process.stderr.isTTY
 bar?.start(1, 0, { rows: 0 });
 let result: MeteringResult;
 try {
-  result = await runMetering(
-    { services, days, seed, start: values.start as string },
-    {
-      hourlyZip: files.hourlyZip.write,
-      hourlyBorough: files.hourlyBorough.write,
-      dailyUse: files.daily.write,
-      alert: files.alerts.write,
-      late: files.late.write,
-      invalid: (r) =>
-        files.invalid.write({ reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) }),
-      progress: (done, total, rows) => {
-        if (bar) {
-          bar.setTotal(total);
-          bar.update(done, { rows });
-        }
-      },
+  const options = { services, days, seed, start: values.start as string };
+  const common = {
+    hourlyZip: files.hourlyZip.write,
+    hourlyBorough: files.hourlyBorough.write,
+    dailyUse: files.daily.write,
+    alert: files.alerts.write,
+    late: files.late.write,
+    progress: (done: number, total: number, rows: number) => {
+      if (bar) {
+        bar.setTotal(total);
+        bar.update(Math.floor(done), { rows });
+      }
     },
-  );
+  };
+  result =
+    workers === 1
+      ? await runMetering(options, {
+          ...common,
+          invalid: (r) =>
+            files.invalid.write({ reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) }),
+        })
+      : await runMeteringParallel(options, workers, { ...common, invalid: files.invalid.write });
 } catch (e) {
   bar?.stop();
   fail((e as Error).message);
@@ -138,7 +148,7 @@ await Promise.all(Object.values(files).map((f) => new Promise((resolve) => f.str
 const n = (x: number) => x.toLocaleString('en-US');
 const r = result;
 const lines = [
-  `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s)`,
+  `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`,
   `late: ${n(r.late)} behind the hourly windows (out/late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
   `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
   '',

@@ -35,6 +35,8 @@ export interface MeteringOptions {
   readonly intervalMinutes?: number;
   readonly anomalies?: ReadingConfig['anomalies'];
   readonly faults?: ReadingConfig['faults'];
+  /** Run only services `i` with `i mod count = index` (one worker's share); default all. */
+  readonly partition?: { readonly index: number; readonly count: number };
 }
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
@@ -79,6 +81,11 @@ export async function runMetering(
     intervalMinutes: options.intervalMinutes ?? 5,
     anomalies: options.anomalies ?? true,
     faults: options.faults ?? true,
+    // A reading is a pure function of (seed, service, interval): a share of the services is
+    // generated alone, exactly as in the whole fleet.
+    services: options.partition
+      ? fleet.services.filter((_, i) => i % options.partition!.count === options.partition!.index)
+      : undefined,
   });
   const { start: dataStart, end: dataEnd, intervalMs } = run.resolved;
   const registry = registryOf(fleet);
@@ -163,7 +170,7 @@ export async function runMetering(
   const metrics = job.metrics();
   const corrections = (metrics.settle?.recordsOut ?? 0) - (metrics['first-versions']?.recordsOut ?? 0);
   return {
-    services: fleet.services.length,
+    services: run.resolved.services.length,
     records: rows,
     seconds,
     invalid,
