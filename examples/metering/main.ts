@@ -14,7 +14,7 @@ const HELP = `eventide metering job: generate readings, roll them up, raise aler
 
 Usage: pnpm start [-- options]
 
-  --services <n>   service points (default 1500)
+  --services <n>   service points (default 1000)
   --days <n>       simulated days (default 7)
   --start <iso>    first interval, UTC (default ${DEFAULT_START}, midnight in New York)
   --seed <int>     random seed (default 42)
@@ -38,7 +38,7 @@ try {
   ({ values } = parseArgs({
     args: argv,
     options: {
-      services: { type: 'string', default: '1500' },
+      services: { type: 'string', default: '1000' },
       days: { type: 'string', default: '7' },
       start: { type: 'string', default: DEFAULT_START },
       seed: { type: 'string', default: '42' },
