@@ -12,18 +12,7 @@ export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-export type AnomalyType =
-  | 'spike'
-  | 'theft-constant'
-  | 'theft-random'
-  | 'theft-bypass'
-  | 'theft-flatten'
-  | 'theft-peak-cap'
-  | 'stuck'
-  | 'outage'
-  | 'leak';
-
-export const ANOMALY_TYPES: readonly AnomalyType[] = Object.freeze([
+export const ANOMALY_TYPES = Object.freeze([
   'spike',
   'theft-constant',
   'theft-random',
@@ -33,19 +22,13 @@ export const ANOMALY_TYPES: readonly AnomalyType[] = Object.freeze([
   'stuck',
   'outage',
   'leak',
-]);
+] as const);
+
+export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
 const TYPES_BY_COMMODITY: Record<Commodity, readonly AnomalyType[]> = {
-  electricity: [
-    'spike',
-    'theft-constant',
-    'theft-random',
-    'theft-bypass',
-    'theft-flatten',
-    'theft-peak-cap',
-    'stuck',
-    'outage',
-  ],
+  // Every type but the water leak.
+  electricity: ANOMALY_TYPES.filter((t) => t !== 'leak'),
   gas: ['stuck', 'outage'],
   water: ['leak', 'stuck', 'outage'],
 };
