@@ -8,7 +8,7 @@ import { csvHeader, csvLine } from '@eventide/generator';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from './alerts';
 import { runMeteringParallel } from './parallel';
-import { DEFAULT_START, type MeteringResult, runMetering } from './pipeline';
+import { DEFAULT_START, type InvalidRow, invalidRow, type MeteringResult, runMetering } from './pipeline';
 
 const HELP = `eventide metering job: generate readings, roll them up, raise alerts, score them
 
@@ -100,11 +100,7 @@ const files = {
     'borough',
     'correction',
   ]),
-  invalid: output<{ reason: string; operator: string; row: string }>('invalid', [
-    'reason',
-    'operator',
-    'row',
-  ]),
+  invalid: output<InvalidRow>('invalid', ['reason', 'operator', 'row']),
 };
 
 const bar = process.stderr.isTTY
@@ -134,8 +130,7 @@ try {
     workers === 1
       ? await runMetering(options, {
           ...common,
-          invalid: (r) =>
-            files.invalid.write({ reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) }),
+          invalid: (r) => files.invalid.write(invalidRow(r)),
         })
       : await runMeteringParallel(options, workers, { ...common, invalid: files.invalid.write });
 } catch (e) {

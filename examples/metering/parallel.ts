@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { Alert } from './alert';
-import type { MeteringOptions, MeteringResult, MeteringSinks } from './pipeline';
+import type { InvalidRow, MeteringOptions, MeteringResult, MeteringSinks } from './pipeline';
 import type { DailyUse, HourlyTotal } from './rollups';
 import type { Score } from './scoring';
 import type { Usage } from './usage';
@@ -18,12 +18,12 @@ type Message =
   | { kind: 'daily'; rows: DailyUse[] }
   | { kind: 'alert'; rows: Alert[] }
   | { kind: 'late'; rows: Usage[] }
-  | { kind: 'invalid'; rows: { reason: string; operator: string; row: string }[] }
+  | { kind: 'invalid'; rows: InvalidRow[] }
   | { kind: 'progress'; done: number; total: number; rows: number }
   | { kind: 'done'; result: MeteringResult };
 
 export interface ParallelSinks extends Omit<MeteringSinks, 'invalid'> {
-  readonly invalid?: (r: { reason: string; operator: string; row: string }) => void;
+  readonly invalid?: (r: InvalidRow) => void;
 }
 
 function mergeHourly(perWorker: Map<string, HourlyTotal>[]): HourlyTotal[] {

@@ -41,6 +41,17 @@ export interface MeteringOptions {
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
 
+/** An invalid record as an output row (the record itself as JSON). */
+export interface InvalidRow {
+  readonly reason: string;
+  readonly operator: string;
+  readonly row: string;
+}
+
+export function invalidRow(r: InvalidRecord<unknown>): InvalidRow {
+  return { reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) };
+}
+
 /** Where the job's outputs go, each value as soon as it is produced. */
 export interface MeteringSinks {
   readonly hourlyZip?: (t: HourlyTotal) => void;

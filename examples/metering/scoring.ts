@@ -72,7 +72,11 @@ export function score(
 ): Score {
   const truth = labels.filter((l) => TRUTH[type].includes(l.type));
   const byService = new Map<string, Label[]>();
-  for (const l of truth) byService.set(l.service_uid, [...(byService.get(l.service_uid) ?? []), l]);
+  for (const l of truth) {
+    const list = byService.get(l.service_uid);
+    if (list === undefined) byService.set(l.service_uid, [l]);
+    else list.push(l);
+  }
   const ofType = alerts.filter((a) => a.type === type);
   const caught = new Set<Label>();
   let truePositives = 0;

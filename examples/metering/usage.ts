@@ -11,6 +11,7 @@ import {
 import {
   type Commodity,
   type Fleet,
+  type Label,
   type MeterReading,
   type ReadingRun,
   ReadingSchema,
@@ -195,7 +196,8 @@ export function registryOf(fleet: Fleet): Map<string, Registration> {
   return new Map(fleet.registrations().map((r) => [r.ServiceId, r]));
 }
 
-/** Settled usage of a generated run, straight from its `Source`. */
-export function usageOfRun(run: ReadingRun): DataStream<Usage> {
-  return usageOf(DataStream.from(run.source()), registryOf(run.fleet), run.resolved.intervalMs).usage;
+/** Settled usage of a generated run, straight from its `Source`; its labels go to `onLabel`. */
+export function usageOfRun(run: ReadingRun, onLabel?: (label: Label) => void): DataStream<Usage> {
+  return usageOf(DataStream.from(run.source({ onLabel })), registryOf(run.fleet), run.resolved.intervalMs)
+    .usage;
 }

@@ -1,7 +1,7 @@
 // One worker's share of the metering job: runs the pipeline on services i ≡ index (mod count) and
 // posts its outputs to the parent in chunks.
 import { parentPort, workerData } from 'node:worker_threads';
-import { type MeteringOptions, runMetering } from './pipeline';
+import { invalidRow, type MeteringOptions, runMetering } from './pipeline';
 
 const port = parentPort!;
 const options = workerData as MeteringOptions;
@@ -23,7 +23,7 @@ const result = await runMetering(options, {
   dailyUse: sink('daily'),
   alert: sink('alert'),
   late: sink('late'),
-  invalid: (r) => invalid({ reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) }),
+  invalid: (r) => invalid(invalidRow(r)),
   progress: (done, total, rows) => {
     if (done % 12 === 0 || done === total) port.postMessage({ kind: 'progress', done, total, rows });
   },

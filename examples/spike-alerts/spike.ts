@@ -57,13 +57,13 @@ class FlagHigh implements KeyedProcessFunction<string, Usage, Flagged> {
     // No judgement before an hour of readings: a baseline started at one reading is not a level.
     const high =
       b.seen >= WARM_UP_READINGS && u.quantity >= 3 * b.level && u.quantity - b.level >= this.minJump;
-    const moves = !high && u.quantity !== b.last;
-    state.update(
-      moves
-        ? { level: b.level + 0.1 * (u.quantity - b.level), seen: b.seen + 1, last: u.quantity }
-        : { ...b, last: u.quantity },
-    );
     out.collect({ usage: u, baseline: b.level, high });
+    // The state object is this key's own: move it in place rather than allocate one per reading.
+    if (!high && u.quantity !== b.last) {
+      b.level += 0.1 * (u.quantity - b.level);
+      b.seen++;
+    }
+    b.last = u.quantity;
   }
 }
 

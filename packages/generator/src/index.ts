@@ -30,6 +30,7 @@ export {
 // Readings
 export {
   DEFAULT_FAULTS,
+  FAULT_RATES,
   type FaultConfig,
   type MalformedVariant,
   NO_FAULTS,
@@ -41,6 +42,7 @@ export {
 export { NEW_YORK } from './model/local-time';
 export {
   KWH_PER_THERM,
+  LABEL_FIELDS,
   type Label,
   type LabelKind,
   type MeterReading,
@@ -52,7 +54,6 @@ export { fromCsvRecord, ReadingSchema } from './schema';
 export {
   csvHeader,
   csvLine,
-  LABEL_FIELDS_CSV,
   labelsToCsv,
   labelsToNdjson,
   REGISTRATION_FIELDS,

@@ -3,7 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
 import { DEFAULT_ANOMALIES } from '../model/episodes';
 import { createFleet } from '../model/fleet';
-import { DEFAULT_FAULTS, type FaultConfig } from '../model/generator';
+import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/generator';
 import { type FileFormat, writeRun } from '../node/index';
 import { readings } from '../sources/run';
 
@@ -97,15 +97,7 @@ export async function main(
     const faults = onOffOr('faults', values.faults);
     const faultConfig: boolean | Partial<FaultConfig> =
       typeof faults === 'number'
-        ? {
-            outOfOrder: DEFAULT_FAULTS.outOfOrder * faults,
-            lateBatch: DEFAULT_FAULTS.lateBatch * faults,
-            duplicate: DEFAULT_FAULTS.duplicate * faults,
-            missing: DEFAULT_FAULTS.missing * faults,
-            revision: DEFAULT_FAULTS.revision * faults,
-            clockSkew: DEFAULT_FAULTS.clockSkew * faults,
-            malformed: DEFAULT_FAULTS.malformed * faults,
-          }
+        ? Object.fromEntries(FAULT_RATES.map((k) => [k, DEFAULT_FAULTS[k] * faults]))
         : faults;
     const fleet = createFleet({
       seed: integer('seed', values.seed, -2147483648),

@@ -56,6 +56,17 @@ export interface FaultConfig {
   readonly malformed: number;
 }
 
+/** The fault settings that are rates (every field but `maxDelayMinutes`). */
+export const FAULT_RATES = [
+  'outOfOrder',
+  'lateBatch',
+  'duplicate',
+  'missing',
+  'revision',
+  'clockSkew',
+  'malformed',
+] as const;
+
 export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   outOfOrder: 0.02,
   maxDelayMinutes: 30,
@@ -180,15 +191,7 @@ export function resolveReadingConfig(
   checkRate(api, 'anomalies.rate', anomalies.rate);
   const faults: FaultConfig =
     config.faults === true ? DEFAULT_FAULTS : config.faults ? { ...NO_FAULTS, ...config.faults } : NO_FAULTS;
-  for (const name of [
-    'outOfOrder',
-    'lateBatch',
-    'duplicate',
-    'missing',
-    'revision',
-    'clockSkew',
-    'malformed',
-  ] as const) {
+  for (const name of FAULT_RATES) {
     checkRate(api, `faults.${name}`, faults[name]);
   }
   if (faults.outOfOrder + faults.duplicate + faults.revision + faults.malformed > 1) {
@@ -440,9 +443,15 @@ export class ReadingGenerator {
             });
           } else if (u < cut[2]!) {
             const later = deliver + 12 + Math.floor(r(0) * 60);
-            const revised = { ...row, updated: new Date((later + 1) * c.intervalMs).toISOString() };
-            const factor = 0.8 + 0.4 * r(1);
-            const newRow = this.withQuantity(revised, st, v * factor);
+            const newRow = this.row(
+              st,
+              v * (0.8 + 0.4 * r(1)),
+              row.interval_start,
+              row.interval_end,
+              new Date((later + 1) * c.intervalMs).toISOString(),
+              row.interval_start_ms,
+              row.source,
+            );
             this.deliver(newRow, later, k);
             this.label('fault', 'revision', st.service, startMs, endMs, {
               previous: row.quantity,
@@ -594,19 +603,6 @@ export class ReadingGenerator {
       quantity,
       interval_start_ms: startMs,
     };
-  }
-
-  private withQuantity(row: MeterReading, st: ServiceState, v: number): MeterReading {
-    const fresh = this.row(
-      st,
-      v,
-      row.interval_start,
-      row.interval_end,
-      row.updated,
-      row.interval_start_ms,
-      row.source,
-    );
-    return fresh;
   }
 }
 

@@ -3,10 +3,9 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { registrationOf } from '../model/fleet';
 import type { Label } from '../model/reading';
-import { READING_FIELDS } from '../model/reading';
+import { LABEL_FIELDS, READING_FIELDS } from '../model/reading';
 import {
   csvHeader,
-  LABEL_FIELDS_CSV,
   labelsToCsv,
   labelsToNdjson,
   readingsToCsv,
@@ -69,7 +68,7 @@ export async function writeRun(run: ReadingRun, options: WriteOptions): Promise<
   });
   if (format === 'csv') {
     await write(readingsOut, csvHeader(READING_FIELDS));
-    await write(labelsOut, csvHeader(LABEL_FIELDS_CSV));
+    await write(labelsOut, csvHeader(LABEL_FIELDS));
   }
   let rows = 0;
   for (let batch = g.next(); batch !== null; batch = g.next()) {

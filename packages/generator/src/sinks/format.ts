@@ -94,9 +94,6 @@ export function registrationsToCsv(registrations: readonly Registration[]): stri
   return out;
 }
 
-/** Label CSV columns (`parameters` is a JSON cell). */
-export const LABEL_FIELDS_CSV: readonly string[] = LABEL_FIELDS;
-
 /** Labels as CSV lines (no header); `parameters` is a JSON cell. */
 export function labelsToCsv(labels: readonly Label[]): string {
   let out = '';
