@@ -1,31 +1,29 @@
-// @eventide/core: an event-time stream-processing engine on RxJS.
+// @eventide/core: an event-time stream-processing engine on RxJS. This entry is what applications
+// need; operator authors import `@eventide/core/operator`, Node.js helpers `@eventide/core/node`.
 
 // Streams
 export {
   AllWindowedStream,
   DataStream,
+  DataStreamSink,
+  type KeyByOptions,
   KeyedStream,
   type ProcessAllWindowFunction,
   type StreamInput,
   WindowedStream,
 } from './api/data-stream';
-// Running pipelines
-export {
-  type ConnectOptions,
-  connect,
-  type ExecutionResult,
-  execute,
-  type HasNode,
-  Job,
-  type PipelineSnapshot,
-} from './api/job';
-export type { Source, SourceOptions, SourceReader } from './api/sources';
+export type { SourceOptions } from './api/sources';
+// Sources and sinks
+export type {
+  AnySink,
+  Json,
+  Sink,
+  Source,
+  SourcePosition,
+  SourceReader,
+  TwoPhaseCommitSink,
+} from './connectors';
 export { IllegalArgumentError, OperatorError } from './errors';
-export { NumberHeap } from './internal/heap';
-
-// Custom operators (for `DataStream.transform`)
-export { Operator, type OperatorInit } from './internal/operator';
-export type { Output } from './internal/output';
 export type { OperatorMetrics } from './metrics';
 // Keyed state and timers
 export type {
@@ -37,6 +35,32 @@ export type {
 export type { Validator } from './operators/stateless';
 // Side outputs
 export { INVALID, OutputTag } from './output-tag';
+// Checkpoints
+export {
+  type Checkpoint,
+  CheckpointError,
+  type CheckpointInfo,
+  type CheckpointStorage,
+  decodeCheckpoint,
+  encodeCheckpoint,
+  InMemoryCheckpointStorage,
+  type OperatorCheckpoint,
+} from './runtime/checkpoint';
+export type { CheckpointInterval, CheckpointStats } from './runtime/coordinator';
+// Running pipelines
+export {
+  type CheckpointOptions,
+  type ConnectOptions,
+  connect,
+  type ExecutionResult,
+  execute,
+  Job,
+  type JobMetrics,
+  type OperatorMetricsSnapshot,
+  type PipelineSnapshot,
+  type StopOptions,
+} from './runtime/job';
+export type { HasNode } from './runtime/plan';
 export {
   type ListState,
   ListStateDescriptor,
@@ -45,8 +69,6 @@ export {
   type ValueState,
   ValueStateDescriptor,
 } from './state/keyed-state';
-export { TimerQueue } from './state/timer-queue';
-export { type InputTime, mergeWatermarks } from './time/watermark-merge';
 // Time
 export {
   type IdlenessConfig,

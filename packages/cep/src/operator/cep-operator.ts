@@ -1,12 +1,12 @@
-import type { Collector } from '@eventide/core';
+import type { Batch, Collector, OutputTag } from '@eventide/core';
 import {
-  type Batch,
+  checkKey,
+  NO_KEY,
   NumberHeap,
   Operator,
   type OperatorInit,
-  type OutputTag,
   TimerQueue,
-} from '@eventide/core';
+} from '@eventide/core/operator';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CompiledNFA } from '../compiler/graph';
 import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
@@ -105,6 +105,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
         let key: K | undefined;
         try {
           key = this.config.keySelector(el.value);
+          if ((this.config.keySelector as unknown) !== NO_KEY) checkKey(key, this.name, el.timestamp);
           if (Number.isNaN(el.timestamp)) this.processNow(key, el.value);
           else if (el.timestamp <= this.watermark) this.late(this.config.lateTag, el.value, el.timestamp);
           else this.enqueue(key, el.value, el.timestamp);

@@ -1,4 +1,5 @@
 import { type Collector, type DataStream, KeyedStream, type OutputTag } from '@eventide/core';
+import { NO_KEY } from '@eventide/core/operator';
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { compile } from '../compiler/compile';
 import type { CompiledNFA } from '../compiler/graph';
@@ -93,8 +94,6 @@ export class PatternStream<T> {
     return this.input.transform<O>('cep', (init) => new CepOperator(init, config));
   }
 }
-
-const NO_KEY = () => undefined;
 
 /** Entry point (Flink's `CEP`). */
 export const CEP = {

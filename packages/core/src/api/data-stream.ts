@@ -1,5 +1,7 @@
 import { isObservable, Observable } from 'rxjs';
+import type { AnySink, Source } from '../connectors';
 import { IllegalArgumentError } from '../errors';
+import { NO_KEY } from '../internal/keys';
 import type { Operator, OperatorInit } from '../internal/operator';
 import type { Collector } from '../operators/keyed-process';
 import { type KeyedProcessFunction, KeyedProcessOperator } from '../operators/keyed-process';
@@ -13,6 +15,8 @@ import {
 import { TimestampsOperator } from '../operators/timestamps';
 import { UnionOperator } from '../operators/union';
 import type { OutputTag } from '../output-tag';
+import { connect, execute } from '../runtime/job';
+import { operatorNode, type SinkNode, type StreamNode } from '../runtime/plan';
 import type { WatermarkStrategy } from '../time/watermark-strategy';
 import type { ErrorPolicy, TimelineItem } from '../types';
 import type {
@@ -24,8 +28,6 @@ import type {
 import { aggregateAggregation, processAggregation, reduceAggregation } from '../window/aggregation';
 import type { WindowAssigner } from '../window/assigners';
 import { WindowOperator } from '../window/window-operator';
-import { connect, execute } from './job';
-import { operatorNode, type StreamNode } from './node';
 import {
   fromAsyncIterable,
   fromIterable,
@@ -33,9 +35,14 @@ import {
   fromSource,
   fromTimeline,
   isSource,
-  type Source,
   type SourceOptions,
 } from './sources';
+
+/** Options of `DataStream.keyBy`. */
+export interface KeyByOptions<K, S extends string | number> {
+  /** Turns a composite key (an object, a tuple) into a primitive that compares by value. */
+  readonly serializeKey: (key: K) => S;
+}
 
 /** Anything `DataStream.from` reads. */
 export type StreamInput<T> = Iterable<T> | AsyncIterable<T> | Observable<T> | Source<T>;
@@ -146,16 +153,32 @@ export class DataStream<T> {
     return new DataStream(operatorNode('union', inputs, (init) => new UnionOperator<T>(init, inputs.length)));
   }
 
-  /** Partitions the stream by key for keyed state, timers and windows. Keys compare like Map keys (use primitives). */
-  keyBy<K>(keySelector: (value: T) => K): KeyedStream<K, T> {
-    return new KeyedStream(this.node, keySelector);
+  /**
+   * Partitions the stream by key for keyed state, timers and windows. Keys compare like Map keys:
+   * a selector returning an object, an array or `undefined` fails the job with an error naming
+   * the operator, unless `serializeKey` turns such keys into strings or numbers (then state,
+   * timers and windows see the serialized key).
+   */
+  keyBy<K>(keySelector: (value: T) => K): KeyedStream<K, T>;
+  keyBy<K, S extends string | number>(
+    keySelector: (value: T) => K,
+    options: KeyByOptions<K, S>,
+  ): KeyedStream<S, T>;
+  keyBy<K, S extends string | number>(
+    keySelector: (value: T) => K,
+    options?: KeyByOptions<K, S>,
+  ): KeyedStream<K | S, T> {
+    const serialize = options?.serializeKey;
+    if (serialize === undefined) return new KeyedStream<K, T>(this.node, keySelector);
+    if (typeof serialize !== 'function') {
+      throw new IllegalArgumentError('DataStream.keyBy: serializeKey must be a function');
+    }
+    return new KeyedStream<S, T>(this.node, (value) => serialize(keySelector(value)));
   }
 
   /** Windows over the whole stream (one global key). */
   windowAll(assigner: WindowAssigner): AllWindowedStream<T> {
-    return new AllWindowedStream(
-      new WindowedStream<undefined, T>(this.node, () => undefined, assigner, 0, undefined),
-    );
+    return new AllWindowedStream(new WindowedStream<undefined, T>(this.node, NO_KEY, assigner, 0, undefined));
   }
 
   /** The records the producing operator sent to `tag` (late data, invalid records, …). */
@@ -170,16 +193,44 @@ export class DataStream<T> {
     });
   }
 
-  /** A cold Observable of the values: each subscription runs the pipeline once. */
+  /**
+   * A cold Observable of the values: each subscription runs the pipeline once. Unsubscribing (or
+   * an operator such as `take(n)` completing) stops the sources. An Observable cannot push back:
+   * a slow subscriber does not slow the source down (use `sinkTo` with an asynchronous sink).
+   */
   toObservable(): Observable<T> {
     return new Observable<T>((subscriber) => {
       const job = connect({ main: this });
-      const subscription = job.outputs.main.subscribe(subscriber);
+      subscriber.add(job.outputs.main.subscribe(subscriber));
+      // Registered before start(): a take(n) inside the first slice stops the job at once.
+      subscriber.add(() => void job.stop());
       job.start();
-      return () => {
-        subscription.unsubscribe();
-        job.stop();
-      };
+    });
+  }
+
+  /**
+   * Writes the stream's values to `sink` (Flink's `sinkTo`): one `write` per batch. While a write
+   * is pending the job reads no further input (backpressure). A plain `Sink` gives at-least-once
+   * output across restores; a `TwoPhaseCommitSink` (e.g. `FileSink`) exactly-once. Pass the
+   * result to `connect` like any output.
+   * @example
+   * const job = connect({ totals: hourly.sinkTo({ write: (rows) => db.insert(rows) }) });
+   */
+  sinkTo(sink: AnySink<T>): DataStreamSink<T> {
+    if (
+      sink === null ||
+      typeof sink !== 'object' ||
+      typeof (sink as { write?: unknown }).write !== 'function'
+    ) {
+      throw new IllegalArgumentError('DataStream.sinkTo: expected a Sink (an object with write(values))');
+    }
+    return new DataStreamSink<T>({
+      type: 'sink',
+      kind: 'sink',
+      name: undefined,
+      errorPolicy: 'fail',
+      input: this.node as StreamNode<unknown>,
+      sink: sink as AnySink<unknown>,
     });
   }
 
@@ -210,6 +261,19 @@ export class DataStream<T> {
   /** @internal */
   protected chain<O>(kind: string, create: (init: OperatorInit) => Operator<T, O>): DataStream<O> {
     return new DataStream(operatorNode(kind, [this.node], create));
+  }
+}
+
+/** The end of a stream written to a sink (Flink's `DataStreamSink`); connect it like an output. */
+export class DataStreamSink<T> {
+  declare readonly __type?: T;
+  /** @internal */
+  constructor(readonly node: SinkNode) {}
+
+  /** Names the sink (metrics, checkpoints). Names must be unique in a job. */
+  name(name: string): this {
+    this.node.name = name;
+    return this;
   }
 }
 

@@ -1,41 +1,13 @@
-import { isObservable, Observable, type Subscriber } from 'rxjs';
+import { isObservable, type Observable, type Subscription } from 'rxjs';
+import type { Source, SourcePosition, SourceReader } from '../connectors';
 import { IllegalArgumentError } from '../errors';
-import type { OperatorMetrics } from '../metrics';
+import type { ElementReader, SourceNode } from '../runtime/plan';
 import type { Batch, StreamElement, TimelineItem } from '../types';
-import type { SourceNode } from './node';
-
-/**
- * A pluggable source that hands over batches on demand. eventide calls `read()` again only after
- * the previous batch has passed through the whole (synchronous) pipeline, so a source never has
- * more than one batch in flight: this is eventide's backpressure, since RxJS has none.
- *
- * @example
- * const counter: Source<number> = {
- *   open() {
- *     let i = 0;
- *     return { read: () => (i < 10_000 ? Array.from({ length: 1000 }, () => i++) : null) };
- *   },
- * };
- * DataStream.from(counter);
- */
-export interface Source<T> {
-  open(): SourceReader<T>;
-}
-
-/** Reads one run of a `Source`. */
-export interface SourceReader<T> {
-  /** The next batch (may be empty), or `null` at the end of a bounded input. May return a Promise. */
-  read(): readonly T[] | null | PromiseLike<readonly T[] | null>;
-  /** Releases resources; called once, at the end or when the job stops. */
-  close?(): void;
-}
 
 export interface SourceOptions {
   /** Records per batch for iterables and timelines (default 1024). Results never depend on it. */
   readonly batchSize?: number;
 }
-
-const END: StreamElement<never> = Object.freeze({ kind: 'watermark', timestamp: Number.POSITIVE_INFINITY });
 
 export function isSource<T>(x: unknown): x is Source<T> {
   return (
@@ -53,149 +25,174 @@ function batchSizeOf(options: SourceOptions | undefined): number {
 
 function sourceNode<T>(
   kind: string,
-  open: (metrics: OperatorMetrics) => Observable<Batch<T>>,
+  open: (position: SourcePosition | undefined) => ElementReader<T>,
 ): SourceNode<T> {
   return { type: 'source', kind, name: undefined, errorPolicy: 'fail', open };
 }
 
-function recordsOf<T>(values: readonly T[], metrics: OperatorMetrics): StreamElement<T>[] {
+function recordsOf<T>(values: readonly T[]): StreamElement<T>[] {
   const out = new Array<StreamElement<T>>(values.length);
   for (let i = 0; i < values.length; i++)
     out[i] = { kind: 'record', value: values[i]!, timestamp: Number.NaN };
-  metrics.recordsOut += values.length;
   return out;
 }
 
-function finish<T>(subscriber: Subscriber<Batch<T>>, metrics: OperatorMetrics): void {
-  metrics.currentWatermark = Number.POSITIVE_INFINITY;
-  subscriber.next([END]);
-  subscriber.complete();
+function isThenable<T>(x: unknown): x is PromiseLike<T> {
+  return x !== null && typeof x === 'object' && typeof (x as PromiseLike<T>).then === 'function';
 }
 
-/** Drives a `SourceReader`: synchronously while reads are synchronous, awaiting when they are not. */
-function pump<T>(reader: SourceReader<T>, subscriber: Subscriber<Batch<T>>, metrics: OperatorMetrics): void {
-  const onBatch = (batch: readonly T[] | null): boolean => {
-    if (batch === null) {
-      finish(subscriber, metrics);
-      return false;
-    }
-    if (batch.length > 0) subscriber.next(recordsOf(batch, metrics));
-    return true;
-  };
-  const loop = (): void => {
-    try {
-      while (!subscriber.closed) {
-        const r = reader.read();
-        if (r !== null && typeof (r as PromiseLike<unknown>).then === 'function') {
-          (r as PromiseLike<readonly T[] | null>).then(
-            (batch) => {
-              if (!subscriber.closed && onBatch(batch)) loop();
-            },
-            (err) => subscriber.error(err),
-          );
-          return;
-        }
-        if (!onBatch(r as readonly T[] | null)) return;
-      }
-    } catch (err) {
-      subscriber.error(err);
-    }
-  };
-  loop();
+/** A count of items already taken, the position of iterables, async iterables and timelines. */
+function countAt(position: SourcePosition | undefined, what: string): number {
+  if (position === undefined) return 0;
+  if (!(typeof position === 'number' && Number.isInteger(position) && position >= 0)) {
+    throw new IllegalArgumentError(
+      `${what}: a position must be a count of items read, got ${JSON.stringify(position)}`,
+    );
+  }
+  return position;
 }
 
 export function fromSource<T>(source: Source<T>): SourceNode<T> {
-  return sourceNode('source', (metrics) => {
-    return new Observable<Batch<T>>((subscriber) => {
-      const reader = source.open();
-      pump(reader, subscriber, metrics);
-      return () => reader.close?.();
-    });
+  return sourceNode('source', (position) => {
+    const reader: SourceReader<T> = position === undefined ? source.open() : source.open(position);
+    const map = (values: readonly T[] | null): Batch<T> | null =>
+      values === null ? null : recordsOf(values);
+    return {
+      read() {
+        const r = reader.read();
+        return isThenable<readonly T[] | null>(r) ? Promise.resolve(r).then(map) : map(r);
+      },
+      position: () => reader.position?.(),
+      close: () => reader.close?.(),
+    };
   });
 }
 
+/**
+ * An iterable read in batches. Its position is the number of items taken; opening it at a
+ * position iterates afresh and skips that many (an iterable cannot seek).
+ */
 export function fromIterable<T>(iterable: Iterable<T>, options?: SourceOptions): SourceNode<T> {
   const size = batchSizeOf(options);
   return fromSource<T>({
-    open() {
+    open(position) {
       const it = iterable[Symbol.iterator]();
+      let taken = 0;
+      for (const skip = countAt(position, 'DataStream.from(iterable)'); taken < skip; taken++) {
+        if (it.next().done) break;
+      }
       return {
         read() {
           const batch: T[] = [];
           while (batch.length < size) {
             const r = it.next();
-            if (r.done) return batch.length > 0 ? batch : null;
+            if (r.done) break;
             batch.push(r.value);
           }
-          return batch;
+          taken += batch.length;
+          return batch.length > 0 ? batch : null;
         },
+        position: () => taken,
         close: () => void it.return?.(),
       };
     },
   });
 }
 
+/** An async iterable, one item per read; positioned like an iterable (a count of items taken). */
 export function fromAsyncIterable<T>(iterable: AsyncIterable<T>): SourceNode<T> {
   return fromSource<T>({
-    open() {
+    open(position) {
       const it = iterable[Symbol.asyncIterator]();
+      const skip = countAt(position, 'DataStream.from(asyncIterable)');
+      let taken = 0;
       return {
         // One item per pull: the iterator is never asked for more than the pipeline has taken.
         async read() {
+          for (; taken < skip; taken++) if ((await it.next()).done) return null;
           const r = await it.next();
-          return r.done ? null : [r.value];
+          if (r.done) return null;
+          taken++;
+          return [r.value];
         },
+        position: () => taken,
         close: () => void it.return?.(),
       };
     },
   });
 }
 
+/**
+ * An Observable pushes: each value goes through the pipeline synchronously as it is emitted, and
+ * nothing can hold the Observable back. It has no position, so a job reading one cannot take
+ * checkpoints.
+ */
 export function fromObservable<T>(input: Observable<T>): SourceNode<T> {
-  return sourceNode('source', (metrics) => {
-    return new Observable<Batch<T>>((subscriber) => {
-      return input.subscribe({
-        next: (value) => {
-          metrics.recordsOut++;
-          subscriber.next([{ kind: 'record', value, timestamp: Number.NaN }]);
-        },
-        error: (err) => subscriber.error(err),
-        complete: () => finish(subscriber, metrics),
-      });
-    });
+  return sourceNode('source', () => {
+    let subscription: Subscription | undefined;
+    let closed = false;
+    return {
+      read: () => null,
+      position: () => undefined,
+      push(deliver, fail) {
+        if (closed) return;
+        subscription = input.subscribe({
+          next: (value) => deliver([{ kind: 'record', value, timestamp: Number.NaN }]),
+          error: fail,
+          complete: () => deliver(null),
+        });
+      },
+      close: () => {
+        closed = true;
+        subscription?.unsubscribe();
+      },
+    };
   });
 }
 
 /**
  * Explicit time: records with their timestamps and watermarks, in arrival order. A watermark that
- * does not advance is dropped (watermarks are monotonic); `+∞` closes the input as usual.
+ * does not advance is dropped (watermarks are monotonic); `+∞` closes the input as usual. Its
+ * position is the number of items read.
  */
 export function fromTimeline<T>(items: Iterable<TimelineItem<T>>, options?: SourceOptions): SourceNode<T> {
   const size = batchSizeOf(options);
-  return sourceNode('timeline', (metrics) => {
-    return new Observable<Batch<T>>((subscriber) => {
-      let wm = Number.NEGATIVE_INFINITY;
-      let batch: StreamElement<T>[] = [];
-      for (const item of items) {
-        if (subscriber.closed) return;
-        if ('watermark' in item) {
-          if (item.watermark > wm) {
-            wm = item.watermark;
-            metrics.currentWatermark = wm;
-            batch.push({ kind: 'watermark', timestamp: wm });
+  return sourceNode('timeline', (position) => {
+    const it = items[Symbol.iterator]();
+    const skip = countAt(position, 'DataStream.fromTimeline');
+    let taken = 0;
+    let wm = Number.NEGATIVE_INFINITY;
+    const nextItem = (): TimelineItem<T> | undefined => {
+      const r = it.next();
+      if (r.done) return undefined;
+      taken++;
+      return r.value;
+    };
+    // Skipped items still move the watermark: the restored operators have seen it.
+    while (taken < skip) {
+      const item = nextItem();
+      if (item === undefined) break;
+      if ('watermark' in item && item.watermark > wm) wm = item.watermark;
+    }
+    return {
+      read() {
+        const batch: StreamElement<T>[] = [];
+        while (batch.length < size) {
+          const item = nextItem();
+          if (item === undefined) return batch.length > 0 ? batch : null;
+          if ('watermark' in item) {
+            if (item.watermark > wm) {
+              wm = item.watermark;
+              batch.push({ kind: 'watermark', timestamp: wm });
+            }
+          } else {
+            batch.push({ kind: 'record', value: item.value, timestamp: item.timestamp ?? Number.NaN });
           }
-        } else {
-          metrics.recordsOut++;
-          batch.push({ kind: 'record', value: item.value, timestamp: item.timestamp ?? Number.NaN });
         }
-        if (batch.length >= size) {
-          subscriber.next(batch);
-          batch = [];
-        }
-      }
-      if (batch.length > 0) subscriber.next(batch);
-      if (wm !== Number.POSITIVE_INFINITY) finish(subscriber, metrics);
-      else subscriber.complete();
-    });
+        return batch;
+      },
+      position: () => taken,
+      close: () => void it.return?.(),
+    };
   });
 }

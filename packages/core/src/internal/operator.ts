@@ -1,3 +1,4 @@
+import type { Json } from '../connectors';
 import { OperatorError } from '../errors';
 import type { OperatorMetrics } from '../metrics';
 import type { OutputTag } from '../output-tag';
@@ -13,7 +14,7 @@ export interface OperatorInit {
 
 /**
  * The skeleton every operator shares. An operator is a plain object: it consumes a batch from
- * input `input` and writes to `out`; the execution (see `execution.ts`) wires it between RxJS
+ * input `input` and writes to `out`; the runtime (see `runtime/plan.ts`) wires it between RxJS
  * Subjects, flushes `out` after each batch, and routes thrown errors downstream exactly once.
  */
 export abstract class Operator<I, O> {
@@ -44,7 +45,19 @@ export abstract class Operator<I, O> {
     return undefined;
   }
 
+  /**
+   * Restores `snapshot()`'s output. Throws (any Error) when the state does not have the shape
+   * this operator writes; the runtime reports it naming the operator.
+   */
   restore(_state: unknown): void {}
+
+  /**
+   * The configuration the state belongs to, as plain JSON (window size, pattern, …). A checkpoint
+   * stores it beside the state and a restore refuses state whose configuration differs.
+   */
+  describe(): Json | undefined {
+    return undefined;
+  }
 
   /** Called once when the job ends (completion, error or stop). */
   close(): void {}

@@ -1,5 +1,7 @@
 import { IllegalArgumentError } from '../errors';
-import { decodeTime, encodeTime } from '../internal/codec';
+import { decodeTime, encodeTime, expectShape } from '../internal/codec';
+import { checkKey } from '../internal/keys';
+
 import { Operator, type OperatorInit } from '../internal/operator';
 import type { OutputTag } from '../output-tag';
 import {
@@ -119,7 +121,7 @@ export class KeyedProcessOperator<K, I, O>
         this.metrics.recordsIn++;
         let key: K | undefined;
         try {
-          key = this.keySelector(el.value);
+          key = checkKey(this.keySelector(el.value), this.name, el.timestamp);
           this.key = key;
           this.store.currentKey = key;
           this.timestamp = el.timestamp;
@@ -160,6 +162,7 @@ export class KeyedProcessOperator<K, I, O>
   }
 
   override restore(state: unknown): void {
+    expectShape(state, { watermark: 'time', store: 'object' });
     const s = state as { watermark: unknown; store: KeyedStoreSnapshot };
     this.watermark = decodeTime(s.watermark);
     this.timers.clear();

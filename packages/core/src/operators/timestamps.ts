@@ -1,5 +1,6 @@
 import type { SchedulerAction } from 'rxjs';
-import { decodeTime, encodeTime } from '../internal/codec';
+import { decodeTime, encodeTime, expectShape } from '../internal/codec';
+
 import { Operator, type OperatorInit } from '../internal/operator';
 import type {
   TimestampAssigner,
@@ -19,6 +20,8 @@ export class TimestampsOperator<T> extends Operator<T, T> implements WatermarkOu
   private readonly generator: WatermarkGenerator<T>;
   private readonly assigner: TimestampAssigner<T> | undefined;
   private lastWatermark = Number.NEGATIVE_INFINITY;
+  /** Highest accepted timestamp (for `withMaxTimestampJump`). */
+  private highest = Number.NEGATIVE_INFINITY;
   private idle = false;
   private lastActivity = 0;
   private idleCheck: { unsubscribe(): void } | undefined;
@@ -50,6 +53,7 @@ export class TimestampsOperator<T> extends Operator<T, T> implements WatermarkOu
     const out = this.out;
     const assigner = this.assigner;
     const generator = this.generator;
+    const jump = this.strategy.maxTimestampJump;
     let sawRecord = false;
     for (let i = 0; i < batch.length; i++) {
       const el = batch[i]!;
@@ -68,6 +72,19 @@ export class TimestampsOperator<T> extends Operator<T, T> implements WatermarkOu
         if (typeof ts !== 'number' || !Number.isFinite(ts)) {
           out.invalid(`timestamp is not a finite number: ${String(ts)}`, el.value, el.timestamp);
           continue;
+        }
+        if (jump !== undefined) {
+          if (ts - this.highest > jump) {
+            if (this.highest !== Number.NEGATIVE_INFINITY) {
+              out.invalid(
+                `timestamp ${new Date(ts).toISOString()} is ${ts - this.highest} ms after the highest so far (${new Date(this.highest).toISOString()}), more than the allowed jump of ${jump} ms`,
+                el.value,
+                ts,
+              );
+              continue;
+            }
+          }
+          if (ts > this.highest) this.highest = ts;
         }
         if (ts === el.timestamp) out.emitRecord(el);
         else if (this.exclusiveSourceInput) {
@@ -111,13 +128,16 @@ export class TimestampsOperator<T> extends Operator<T, T> implements WatermarkOu
   override snapshot(): unknown {
     return {
       watermark: encodeTime(this.lastWatermark),
+      highest: encodeTime(this.highest),
       generator: this.generator.snapshot?.(),
     };
   }
 
   override restore(state: unknown): void {
-    const s = state as { watermark: unknown; generator: unknown };
+    expectShape(state, { watermark: 'time' });
+    const s = state as { watermark: unknown; highest?: unknown; generator: unknown };
     this.lastWatermark = decodeTime(s.watermark);
+    if (s.highest !== undefined) this.highest = decodeTime(s.highest);
     if (s.generator !== undefined) this.generator.restore?.(s.generator);
   }
 

@@ -1,4 +1,5 @@
-import { decodeTime, encodeTime } from '../internal/codec';
+import { decodeTime, encodeTime, expectShape } from '../internal/codec';
+
 import { Operator, type OperatorInit } from '../internal/operator';
 import { type InputTime, mergeWatermarks } from '../time/watermark-merge';
 import { ACTIVE, type Batch, IDLE } from '../types';
@@ -91,6 +92,7 @@ export class UnionOperator<T> extends Operator<T, T> {
   }
 
   override restore(state: unknown): void {
+    expectShape(state, { watermark: 'time', idle: 'boolean', inputs: 'array' });
     const s = state as {
       watermark: unknown;
       idle: boolean;

@@ -42,6 +42,7 @@ export class WatermarkStrategy<T> {
     readonly createGenerator: () => WatermarkGenerator<T>,
     readonly timestampAssigner: TimestampAssigner<T> | undefined,
     readonly idleness: IdlenessConfig | undefined,
+    readonly maxTimestampJump: number | undefined = undefined,
   ) {}
 
   /**
@@ -79,7 +80,22 @@ export class WatermarkStrategy<T> {
 
   /** Uses `assigner` to read each record's event timestamp. A non-finite result makes the record invalid. */
   withTimestampAssigner(assigner: TimestampAssigner<T>): WatermarkStrategy<T> {
-    return new WatermarkStrategy(this.createGenerator, assigner, this.idleness);
+    return new WatermarkStrategy(this.createGenerator, assigner, this.idleness, this.maxTimestampJump);
+  }
+
+  /**
+   * Timestamp sanity (opt-in): a record stamped more than `ms` after the highest timestamp seen so
+   * far goes to the `INVALID` side output with the reason and does not move the watermark (one
+   * meter stamped 9999-01-01 would otherwise make every later record late). The first record
+   * sets the reference.
+   */
+  withMaxTimestampJump(ms: number): WatermarkStrategy<T> {
+    if (!(typeof ms === 'number' && ms > 0 && !Number.isNaN(ms))) {
+      throw new IllegalArgumentError(
+        `WatermarkStrategy.withMaxTimestampJump: ms must be a number > 0, got ${ms}`,
+      );
+    }
+    return new WatermarkStrategy(this.createGenerator, this.timestampAssigner, this.idleness, ms);
   }
 
   /**
@@ -94,7 +110,12 @@ export class WatermarkStrategy<T> {
         `WatermarkStrategy.withIdleness: timeoutMs must be a finite number > 0, got ${timeoutMs}`,
       );
     }
-    return new WatermarkStrategy(this.createGenerator, this.timestampAssigner, { timeoutMs, scheduler });
+    return new WatermarkStrategy(
+      this.createGenerator,
+      this.timestampAssigner,
+      { timeoutMs, scheduler },
+      this.maxTimestampJump,
+    );
   }
 }
 

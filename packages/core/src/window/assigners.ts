@@ -1,3 +1,4 @@
+import type { Json } from '../connectors';
 import { IllegalArgumentError } from '../errors';
 import { windowStart } from './time-window';
 
@@ -16,7 +17,12 @@ export interface WindowAssigner {
   assign(t: number, starts: number[]): number;
   /** For non-merging windows of varying length: the exclusive end of the window starting at `start`. */
   windowEnd?(start: number): number;
+  /** The parameters that decide window boundaries, as JSON (checkpoints refuse state of other windows). */
+  describe?(): Json;
 }
+
+/** Sliding windows per record above which `SlidingEventTimeWindows.of` refuses (default). */
+export const MAX_WINDOWS_PER_RECORD = 10_000;
 
 function checkDuration(api: string, what: string, v: number): void {
   if (!(Number.isFinite(v) && v > 0)) {
@@ -54,6 +60,10 @@ export class TumblingEventTimeWindows implements WindowAssigner {
     starts[0] = windowStart(t, this.offset, this.size);
     return 1;
   }
+
+  describe(): Json {
+    return { kind: this.kind, size: this.size, offset: this.offset };
+  }
 }
 
 /**
@@ -74,10 +84,23 @@ export class SlidingEventTimeWindows implements WindowAssigner {
    * @param size window length in ms, > 0
    * @param slide distance between window starts in ms, > 0
    * @param offset shift of window starts in ms, |offset| < slide
+   * @param options.maxWindowsPerRecord refuse a size/slide that puts a record in more windows
+   *   than this (default 10,000): one hour sliding by 1 ms would be 3.6 M windows per record
    */
-  static of(size: number, slide: number, offset = 0): SlidingEventTimeWindows {
+  static of(
+    size: number,
+    slide: number,
+    offset = 0,
+    options: { readonly maxWindowsPerRecord?: number } = {},
+  ): SlidingEventTimeWindows {
     checkDuration('SlidingEventTimeWindows.of', 'size', size);
     checkDuration('SlidingEventTimeWindows.of', 'slide', slide);
+    const max = options.maxWindowsPerRecord ?? MAX_WINDOWS_PER_RECORD;
+    if (Math.ceil(size / slide) > max) {
+      throw new IllegalArgumentError(
+        `SlidingEventTimeWindows.of: size ${size} / slide ${slide} puts each record in ${Math.ceil(size / slide)} windows, more than maxWindowsPerRecord (${max})`,
+      );
+    }
     if (!Number.isFinite(offset) || Math.abs(offset) >= slide) {
       throw new IllegalArgumentError(
         `SlidingEventTimeWindows.of: offset must satisfy |offset| < slide, got offset ${offset} and slide ${slide}`,
@@ -91,6 +114,10 @@ export class SlidingEventTimeWindows implements WindowAssigner {
     const last = windowStart(t, this.offset, this.slide);
     for (let start = last; start > t - this.size; start -= this.slide) starts[n++] = start;
     return n;
+  }
+
+  describe(): Json {
+    return { kind: this.kind, size: this.size, slide: this.slide, offset: this.offset };
   }
 }
 
@@ -117,5 +144,9 @@ export class EventTimeSessionWindows implements WindowAssigner {
   assign(t: number, starts: number[]): number {
     starts[0] = t;
     return 1;
+  }
+
+  describe(): Json {
+    return { kind: this.kind, gap: this.size };
   }
 }

@@ -1,4 +1,6 @@
-import { decodeTime, encodeTime } from '../internal/codec';
+import type { Json } from '../connectors';
+import { decodeTime, encodeTime, expectShape } from '../internal/codec';
+import { checkKey, NO_KEY } from '../internal/keys';
 import { Operator, type OperatorInit } from '../internal/operator';
 import type { Collector } from '../operators/keyed-process';
 import type { OutputTag } from '../output-tag';
@@ -98,6 +100,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         let accepted: boolean;
         try {
           key = keySelector(el.value);
+          if ((keySelector as unknown) !== NO_KEY) checkKey(key, this.name, ts);
           accepted = this.merging
             ? this.addToSession(key, el.value, ts)
             : this.addToRanges(key, el.value, ts);
@@ -125,10 +128,14 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     const n = assigner.assign(ts, this.starts);
     const wm = this.watermark;
     let accepted = false;
+    let skipped = 0;
     for (let i = 0; i < n; i++) {
       const start = this.starts[i]!;
       const end = assigner.windowEnd === undefined ? start + assigner.size : assigner.windowEnd(start);
-      if (end - 1 + allowedLateness <= wm) continue;
+      if (end - 1 + allowedLateness <= wm) {
+        skipped++;
+        continue;
+      }
       accepted = true;
       let range = this.ranges.get(start);
       if (range === undefined) {
@@ -145,6 +152,9 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
       ws.acc = aggregation.add(value, ws.acc);
       if (end - 1 <= wm) this.fire(ws);
     }
+    // Late for some of its sliding windows but not all: it updates the others, and is counted.
+    if (accepted && skipped > 0)
+      this.metrics.custom.partiallyLate = (this.metrics.custom.partiallyLate ?? 0) + 1;
     return accepted;
   }
 
@@ -273,7 +283,16 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
     };
   }
 
+  override describe(): Json {
+    const a = this.config.assigner;
+    return {
+      assigner: a.describe?.() ?? { kind: a.kind, size: a.size },
+      allowedLateness: this.config.allowedLateness,
+    };
+  }
+
   override restore(state: unknown): void {
+    expectShape(state, { watermark: 'time', windows: 'array' });
     const s = state as { watermark: unknown; windows: [K, number, number, unknown][] };
     this.watermark = decodeTime(s.watermark);
     this.ranges.clear();

@@ -7,11 +7,11 @@ import {
   execute,
   IllegalArgumentError,
   INVALID,
-  mergeWatermarks,
   type TimelineItem,
   TumblingEventTimeWindows,
   WatermarkStrategy,
 } from '../../src/index';
+import { mergeWatermarks } from '../../src/operator';
 import { rec, wm } from '../helpers/run';
 
 type R = { t: number };
