@@ -1,14 +1,13 @@
 // The main job (`pnpm start`): a simulated week of New York City smart-meter readings through the
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { csvHeader, csvLine } from '@eventide/generator';
+import type { StopOptions } from '@eventide/core';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from './alerts';
 import { runMeteringParallel } from './parallel';
-import { DEFAULT_START, type InvalidRow, invalidRow, type MeteringResult, runMetering } from './pipeline';
+import { DEFAULT_START, type MeteringOutput, type MeteringResult, runMetering } from './pipeline';
 
 const HELP = `eventide metering job: generate readings, roll them up, raise alerts, score them
 
@@ -22,7 +21,17 @@ Usage: pnpm start [-- options]
                    (default: the number of CPUs, at most 2; 1 runs in this thread)
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
+  --checkpoint-dir <dir>
+                   where checkpoints go (default <out>/.checkpoints); run the same command
+                   again after a crash or a stop to resume from the latest checkpoint
+  --checkpoint-every <s>
+                   seconds between checkpoints (default 10)
+  --fresh          ignore existing checkpoints and start from the beginning
   -h, --help       show this help
+
+Outputs are exactly-once: a line appears in a file only once its checkpoint is durable, and a
+resumed run ends with the same lines as an uninterrupted one. Ctrl-C (SIGINT) or SIGTERM stops
+after a last checkpoint.
 `;
 
 const argv = process.argv.slice(2);
@@ -45,6 +54,9 @@ try {
       workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string', default: 'out' },
+      'checkpoint-dir': { type: 'string' },
+      'checkpoint-every': { type: 'string', default: '10' },
+      fresh: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -69,39 +81,10 @@ if (!(Number.isFinite(days) && days > 0)) fail(`--days must be a positive number
 const format = values.format as string;
 if (format !== 'csv' && format !== 'ndjson') fail(`--format must be csv or ndjson, got '${format}'`);
 const dir = values.out as string;
-mkdirSync(dir, { recursive: true });
-
-/** One output file; rows are written as the job produces them. */
-function output<T extends object>(
-  name: string,
-  fields: readonly string[],
-): { write: (row: T) => void; stream: WriteStream } {
-  const stream = createWriteStream(join(dir, `${name}.${format}`));
-  if (format === 'csv') stream.write(csvHeader(fields));
-  return {
-    stream,
-    write: (row) => stream.write(format === 'csv' ? csvLine(row, fields) : `${JSON.stringify(row)}\n`),
-  };
+const every = Number(values['checkpoint-every']);
+if (!(Number.isFinite(every) && every > 0)) {
+  fail(`--checkpoint-every must be a positive number of seconds, got '${values['checkpoint-every']}'`);
 }
-
-const hourlyFields = ['area', 'commodity', 'unit', 'hour_start', 'quantity', 'readings'];
-const files = {
-  hourlyZip: output('hourly-by-zip', hourlyFields),
-  hourlyBorough: output('hourly-by-borough', hourlyFields),
-  daily: output('daily-use', ['service_uid', 'date', 'hours', 'commodity', 'unit', 'quantity', 'cost_usd']),
-  alerts: output('alerts', ['type', 'service_uid', 'commodity', 'at', 'since', 'detail']),
-  late: output('late-readings', [
-    'service_uid',
-    'commodity',
-    'unit',
-    'quantity',
-    'ts',
-    'zip',
-    'borough',
-    'correction',
-  ]),
-  invalid: output<InvalidRow>('invalid', ['reason', 'operator', 'row']),
-};
 
 const bar = process.stderr.isTTY
   ? new SingleBar({
@@ -110,42 +93,60 @@ const bar = process.stderr.isTTY
     })
   : null;
 bar?.start(1, 0, { rows: 0 });
+let signalled: string | undefined;
+const output: MeteringOutput = {
+  dir,
+  format,
+  checkpointDir: (values['checkpoint-dir'] as string | undefined) ?? join(dir, '.checkpoints'),
+  fresh: values.fresh as boolean,
+  checkpointInterval: { ms: every * 1000 },
+  onStart: (stop: (o?: StopOptions) => Promise<void>) => {
+    const onSignal = (signal: string) => {
+      if (signalled !== undefined) return;
+      signalled = signal;
+      bar?.stop();
+      process.stderr.write(`\n${signal}: stopping after a last checkpoint…\n`);
+      void stop({ checkpoint: true });
+    };
+    process.once('SIGINT', () => onSignal('SIGINT'));
+    process.once('SIGTERM', () => onSignal('SIGTERM'));
+  },
+};
 let result: MeteringResult;
 try {
   const options = { services, days, seed, start: values.start as string };
-  const common = {
-    hourlyZip: files.hourlyZip.write,
-    hourlyBorough: files.hourlyBorough.write,
-    dailyUse: files.daily.write,
-    alert: files.alerts.write,
-    late: files.late.write,
-    progress: (done: number, total: number, rows: number) => {
-      if (bar) {
-        bar.setTotal(total);
-        bar.update(Math.floor(done), { rows });
-      }
-    },
+  const progress = (done: number, total: number, rows: number) => {
+    if (bar) {
+      bar.setTotal(total);
+      bar.update(Math.floor(done), { rows });
+    }
   };
   result =
     workers === 1
-      ? await runMetering(options, {
-          ...common,
-          invalid: (r) => files.invalid.write(invalidRow(r)),
-        })
-      : await runMeteringParallel(options, workers, { ...common, invalid: files.invalid.write });
+      ? await runMetering(options, { progress }, output)
+      : await runMeteringParallel(options, workers, output, { progress });
 } catch (e) {
   bar?.stop();
   fail((e as Error).message);
 }
 bar?.stop();
-await Promise.all(Object.values(files).map((f) => new Promise((resolve) => f.stream.end(resolve))));
+if (result.stopped) {
+  const again = process.argv.slice(2).filter((a) => a !== '--fresh' && a !== '--');
+  process.stdout.write(
+    `stopped by ${signalled ?? 'request'} after checkpoint ${result.checkpoints.lastId ?? '(none)'}; resume with: pnpm start${again.length > 0 ? ` -- ${again.join(' ')}` : ''}\n`,
+  );
+  process.exit(130);
+}
 
 const n = (x: number) => x.toLocaleString('en-US');
 const r = result;
 const lines = [
+  ...(r.resumedFrom === undefined
+    ? []
+    : [`resumed from checkpoint ${r.resumedFrom} (${output.checkpointDir})`]),
   `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`,
   `late: ${n(r.late)} behind the hourly windows (out/late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
-  `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB`,
+  `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; ${r.checkpoints.completed} checkpoint(s), last ${n(r.checkpoints.lastSizeBytes)} bytes in ${r.checkpoints.lastDurationMs} ms`,
   '',
   'alert               alerts  true+  labels  caught  precision  recall',
   ...ALERT_TYPES.map((t) => {

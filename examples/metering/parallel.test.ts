@@ -1,35 +1,32 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Alert } from './alert';
+import { readRows } from './outputs';
 import { runMeteringParallel } from './parallel';
 import { runMetering } from './pipeline';
-import type { DailyUse, HourlyTotal } from './rollups';
 
-const key = (d: DailyUse) => `${d.service_uid}|${d.date}`;
+const sortedLines = (path: string) => readFileSync(path, 'utf8').split('\n').sort();
+/** The last firing of each hourly window (one thread writes every firing, the merge only the last). */
+const lastFirings = (dir: string, name: 'zip' | 'borough') => {
+  const last = new Map<string, Record<string, string>>();
+  for (const r of readRows(dir, name, 'csv')) last.set(`${r.area}|${r.commodity}|${r.hour_start}`, r);
+  return new Map([...last].sort());
+};
 
 describe('metering job on worker threads', () => {
-  it('gives the same daily use, hourly totals, alerts and counts as one thread', async () => {
+  it('writes the same daily use, hourly totals, alerts and counts as one thread', async () => {
     const options = { services: 90, days: 2, seed: 4, start: '2026-01-05T05:00:00Z', faults: false } as const;
-    const collect = () => {
-      const out = { daily: [] as DailyUse[], zip: new Map<string, HourlyTotal>(), alerts: [] as Alert[] };
-      return {
-        out,
-        sinks: {
-          dailyUse: (d: DailyUse) => out.daily.push(d),
-          hourlyZip: (t: HourlyTotal) => out.zip.set(`${t.area}|${t.commodity}|${t.hour_start}`, t),
-          alert: (a: Alert) => out.alerts.push(a),
-        },
-      };
-    };
-    const one = collect();
-    const two = collect();
-    const a = await runMetering(options, one.sinks);
-    const b = await runMeteringParallel(options, 2, two.sinks);
-    expect(two.out.daily.sort((x, y) => key(x).localeCompare(key(y)))).toEqual(
-      one.out.daily.sort((x, y) => key(x).localeCompare(key(y))),
-    );
-    expect(new Map([...two.out.zip].sort())).toEqual(new Map([...one.out.zip].sort()));
-    const byAlert = (x: Alert) => `${x.type}|${x.service_uid}|${x.at}`;
-    expect(two.out.alerts.map(byAlert).sort()).toEqual(one.out.alerts.map(byAlert).sort());
-    expect({ ...b, seconds: 0 }).toEqual({ ...a, seconds: 0 });
+    const one = mkdtempSync(join(tmpdir(), 'metering-1-'));
+    const two = mkdtempSync(join(tmpdir(), 'metering-2-'));
+    const a = await runMetering(options, {}, { dir: one, format: 'csv' });
+    const b = await runMeteringParallel(options, 2, { dir: two, format: 'csv' });
+    for (const f of ['daily-use.csv', 'alerts.csv', 'late-readings.csv', 'invalid.csv']) {
+      expect(sortedLines(join(two, f)), f).toEqual(sortedLines(join(one, f)));
+    }
+    expect(lastFirings(two, 'zip')).toEqual(lastFirings(one, 'zip'));
+    expect(lastFirings(two, 'borough')).toEqual(lastFirings(one, 'borough'));
+    const counts = (r: typeof a) => ({ ...r, seconds: 0, checkpoints: undefined });
+    expect(counts(b)).toEqual(counts(a));
   });
 });

@@ -1,54 +1,34 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import type { Alert } from './alert';
-import type { InvalidRow, MeteringOptions, MeteringResult, MeteringSinks } from './pipeline';
-import type { DailyUse, HourlyTotal } from './rollups';
+import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
+import type { MeteringOptions, MeteringOutput, MeteringResult, MeteringSinks } from './pipeline';
 import type { Score } from './scoring';
-import type { Usage } from './usage';
 
 /**
  * The metering job on several cores: each worker thread runs the whole pipeline on its share of
- * the services (service i goes to worker i mod n; the generator produces any share alone). Outputs
- * keyed by service (daily use, alerts, late and invalid rows) stream through as they come; hourly
- * totals per ZIP and borough add the workers' last firing of each window and are emitted at the
- * end; counts and scores add up. Each worker's watermark follows its own services.
+ * the services (service i goes to worker i mod n; the generator produces any share alone), with
+ * its own exactly-once files and checkpoints under `<out>/.workers/`. When every worker has
+ * finished, their files are combined into the job's outputs: rows keyed by service are
+ * concatenated, hourly totals per ZIP and borough add the workers' last firing of each window.
+ * Each worker's watermark follows its own services.
  */
 
 type Message =
-  | { kind: 'zip' | 'borough'; rows: HourlyTotal[] }
-  | { kind: 'daily'; rows: DailyUse[] }
-  | { kind: 'alert'; rows: Alert[] }
-  | { kind: 'late'; rows: Usage[] }
-  | { kind: 'invalid'; rows: InvalidRow[] }
   | { kind: 'progress'; done: number; total: number; rows: number }
   | { kind: 'done'; result: MeteringResult };
 
-export interface ParallelSinks extends Omit<MeteringSinks, 'invalid'> {
-  readonly invalid?: (r: InvalidRow) => void;
-}
-
-function mergeHourly(perWorker: Map<string, HourlyTotal>[]): HourlyTotal[] {
-  const sum = new Map<string, HourlyTotal>();
-  for (const latest of perWorker) {
-    for (const [key, t] of latest) {
-      const s = sum.get(key);
-      sum.set(
-        key,
-        s === undefined
-          ? t
-          : {
-              ...s,
-              quantity: Number((s.quantity + t.quantity).toFixed(4)),
-              readings: s.readings + t.readings,
-            },
-      );
-    }
-  }
-  return [...sum.values()].sort(
-    (a, b) =>
-      a.hour_start.localeCompare(b.hour_start) ||
-      a.area.localeCompare(b.area) ||
-      a.commodity.localeCompare(b.commodity),
-  );
+/** Where worker `index` of `count` keeps its files and checkpoints. */
+export function workerOutput(output: MeteringOutput, index: number, count: number): MeteringOutput {
+  const name = `${index}-of-${count}`;
+  return {
+    dir: join(output.dir, '.workers', name),
+    format: output.format,
+    checkpointDir:
+      output.checkpointDir === undefined ? undefined : join(output.checkpointDir, `worker-${name}`),
+    fresh: output.fresh,
+    checkpointInterval: output.checkpointInterval,
+  };
 }
 
 function mergeScores(results: readonly MeteringResult[]): Score[] {
@@ -71,47 +51,97 @@ function mergeScores(results: readonly MeteringResult[]): Score[] {
   });
 }
 
+/** Writes a file whole, atomically: readers see the old file or the new one. */
+function replaceFile(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Hourly totals: each worker's last firing of a window, added up across workers. */
+function mergeHourly(dirs: readonly string[], name: OutputName, format: Format): object[] {
+  const sum = new Map<
+    string,
+    { area: string; commodity: string; unit: string; hour_start: string; quantity: number; readings: number }
+  >();
+  for (const dir of dirs) {
+    const latest = new Map<string, Record<string, string>>();
+    for (const r of readRows(dir, name, format)) latest.set(`${r.area}|${r.commodity}|${r.hour_start}`, r);
+    for (const [key, r] of latest) {
+      const s = sum.get(key);
+      const quantity = Number(r.quantity);
+      const readings = Number(r.readings);
+      if (s === undefined) {
+        sum.set(key, {
+          area: r.area!,
+          commodity: r.commodity!,
+          unit: r.unit!,
+          hour_start: r.hour_start!,
+          quantity,
+          readings,
+        });
+      } else {
+        s.quantity = Number((s.quantity + quantity).toFixed(4));
+        s.readings += readings;
+      }
+    }
+  }
+  return [...sum.values()].sort(
+    (a, b) =>
+      a.hour_start.localeCompare(b.hour_start) ||
+      a.area.localeCompare(b.area) ||
+      a.commodity.localeCompare(b.commodity),
+  );
+}
+
+/** Combines the workers' committed files into the job's output files. */
+export function mergeOutputs(output: MeteringOutput, count: number): void {
+  const dirs = Array.from({ length: count }, (_, i) => workerOutput(output, i, count).dir);
+  mkdirSync(output.dir, { recursive: true });
+  for (const name of ['zip', 'borough'] as const) {
+    const rows = mergeHourly(dirs, name, output.format);
+    replaceFile(
+      outputPath(output.dir, name, output.format),
+      headerOf(name, output.format) + formatRows(name, output.format, rows),
+    );
+  }
+  for (const name of ['daily', 'alerts', 'late', 'invalid'] as const) {
+    let text = headerOf(name, output.format);
+    for (const dir of dirs) text += formatRows(name, output.format, readRows(dir, name, output.format));
+    replaceFile(outputPath(output.dir, name, output.format), text);
+  }
+}
+
 export async function runMeteringParallel(
   options: MeteringOptions,
   workers: number,
-  sinks: ParallelSinks = {},
+  output: MeteringOutput,
+  sinks: Pick<MeteringSinks, 'progress'> = {},
 ): Promise<MeteringResult> {
   const started = performance.now();
-  const hourly = { zip: [] as Map<string, HourlyTotal>[], borough: [] as Map<string, HourlyTotal>[] };
   const progress = new Array<{ done: number; total: number; rows: number }>(workers).fill({
     done: 0,
     total: 1,
     rows: 0,
   });
+  const threads: Worker[] = [];
+  let stopped = false;
+  output.onStart?.(async () => {
+    stopped = true;
+    for (const w of threads) w.postMessage({ kind: 'stop' });
+  });
   const results = await Promise.all(
     Array.from({ length: workers }, (_, index) => {
-      const latest = { zip: new Map<string, HourlyTotal>(), borough: new Map<string, HourlyTotal>() };
-      hourly.zip.push(latest.zip);
-      hourly.borough.push(latest.borough);
       return new Promise<MeteringResult>((resolve, reject) => {
+        const { onStart: _, ...share } = workerOutput(output, index, workers);
         const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-          workerData: { ...options, partition: { index, count: workers } },
+          workerData: { options: { ...options, partition: { index, count: workers } }, output: share },
           execArgv: ['--conditions=@eventide/source'],
         });
+        threads.push(worker);
+        if (stopped) worker.postMessage({ kind: 'stop' });
         worker.on('message', (m: Message) => {
           switch (m.kind) {
-            case 'zip':
-            case 'borough':
-              // A late firing replaces the window's earlier total.
-              for (const t of m.rows) latest[m.kind].set(`${t.area}|${t.commodity}|${t.hour_start}`, t);
-              break;
-            case 'daily':
-              for (const d of m.rows) sinks.dailyUse?.(d);
-              break;
-            case 'alert':
-              for (const a of m.rows) sinks.alert?.(a);
-              break;
-            case 'late':
-              for (const u of m.rows) sinks.late?.(u);
-              break;
-            case 'invalid':
-              for (const r of m.rows) sinks.invalid?.(r);
-              break;
             case 'progress': {
               progress[index] = m;
               const done = progress.reduce((a, p) => a + p.done, 0);
@@ -139,9 +169,10 @@ export async function runMeteringParallel(
       });
     }),
   );
-  for (const t of mergeHourly(hourly.zip)) sinks.hourlyZip?.(t);
-  for (const t of mergeHourly(hourly.borough)) sinks.hourlyBorough?.(t);
+  const anyStopped = stopped || results.some((r) => r.stopped);
+  if (!anyStopped) mergeOutputs(output, workers);
   const add = (f: (r: MeteringResult) => number) => results.reduce((a, r) => a + f(r), 0);
+  const resumed = results.map((r) => r.resumedFrom).filter((x): x is number => x !== undefined);
   return {
     services: add((r) => r.services),
     records: add((r) => r.records),
@@ -155,5 +186,14 @@ export async function runMeteringParallel(
     scores: mergeScores(results),
     dataStart: results[0]!.dataStart,
     dataEnd: results[0]!.dataEnd,
+    resumedFrom: resumed.length > 0 ? Math.min(...resumed) : undefined,
+    stopped: anyStopped,
+    checkpoints: {
+      completed: add((r) => r.checkpoints.completed),
+      lastId: results[0]!.checkpoints.lastId,
+      lastDurationMs: Math.max(...results.map((r) => r.checkpoints.lastDurationMs)),
+      lastSizeBytes: add((r) => r.checkpoints.lastSizeBytes),
+      restoredFrom: resumed.length > 0 ? Math.min(...resumed) : undefined,
+    },
   };
 }

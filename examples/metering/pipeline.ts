@@ -1,4 +1,13 @@
-import { connect, DataStream, INVALID, type InvalidRecord, type Source } from '@eventide/core';
+import type { CheckpointInterval, CheckpointStats, StopOptions } from '@eventide/core';
+import {
+  connect,
+  DataStream,
+  INVALID,
+  type InvalidRecord,
+  type Source,
+  type SourceReader,
+} from '@eventide/core';
+import { FileCheckpointStorage } from '@eventide/core/node';
 import {
   createFleet,
   type Label,
@@ -7,6 +16,7 @@ import {
   readings,
 } from '@eventide/generator';
 import { ALERT_TYPES, type Alert, leakAlerts, spikeAlerts, stoppedReporting, stuckAlerts } from './alerts';
+import { callbackSink, type Format, fileSinkOf, readAlerts } from './outputs';
 import {
   type DailyUse,
   dailyUse,
@@ -17,13 +27,14 @@ import {
   LATE_READINGS,
 } from './rollups';
 import { type Score, score, TRUTH } from './scoring';
-import { DUPLICATES, registryOf, type Usage, usageOf } from './usage';
+import { registryOf, type Usage, usageOf } from './usage';
 
 /**
  * The main job: generated readings of a New York City fleet → validation, event time, settled
  * usage → hourly rollups per ZIP and borough, daily use and cost per service, and CEP alerts,
- * scored against the generator's labels. Outputs stream to the given sinks as they are produced,
- * so memory stays flat however large the fleet.
+ * scored against the generator's labels. Outputs stream to sinks as they are produced, so memory
+ * stays flat however large the fleet: exactly-once files with checkpoints (`output`), or
+ * callbacks (tests).
  */
 
 export interface MeteringOptions {
@@ -41,17 +52,6 @@ export interface MeteringOptions {
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
 
-/** An invalid record as an output row (the record itself as JSON). */
-export interface InvalidRow {
-  readonly reason: string;
-  readonly operator: string;
-  readonly row: string;
-}
-
-export function invalidRow(r: InvalidRecord<unknown>): InvalidRow {
-  return { reason: r.reason, operator: r.operator, row: JSON.stringify(r.value) };
-}
-
 /** Where the job's outputs go, each value as soon as it is produced. */
 export interface MeteringSinks {
   readonly hourlyZip?: (t: HourlyTotal) => void;
@@ -61,6 +61,20 @@ export interface MeteringSinks {
   readonly late?: (u: Usage) => void;
   readonly invalid?: (r: InvalidRecord<unknown>) => void;
   readonly progress?: (stepsDone: number, steps: number, rows: number) => void;
+}
+
+/** Exactly-once output files and checkpoints (the main job). */
+export interface MeteringOutput {
+  readonly dir: string;
+  readonly format: Format;
+  /** Checkpoints go here; a later run with the same directory resumes from the latest. */
+  readonly checkpointDir?: string;
+  /** Ignore existing checkpoints and start from the beginning. */
+  readonly fresh?: boolean;
+  /** Default every 10 s. */
+  readonly checkpointInterval?: CheckpointInterval;
+  /** Called once the job runs, with a way to stop it (a signal handler). */
+  readonly onStart?: (stop: (options?: StopOptions) => Promise<void>) => void;
 }
 
 export interface MeteringResult {
@@ -76,6 +90,11 @@ export interface MeteringResult {
   readonly scores: readonly Score[];
   readonly dataStart: number;
   readonly dataEnd: number;
+  /** The checkpoint this run resumed from. */
+  readonly resumedFrom: number | undefined;
+  /** Stopped before the end of the input (a signal): outputs hold what was checkpointed. */
+  readonly stopped: boolean;
+  readonly checkpoints: CheckpointStats;
 }
 
 /** Labels the scoring needs (anomalies and block faults); per-reading fault labels are counted only. */
@@ -84,6 +103,7 @@ const SCORED = new Set(Object.values(TRUTH).flat());
 export async function runMetering(
   options: MeteringOptions,
   sinks: MeteringSinks = {},
+  output?: MeteringOutput,
 ): Promise<MeteringResult> {
   const fleet = createFleet({ seed: options.seed, services: options.services });
   const run = readings(fleet, {
@@ -99,37 +119,33 @@ export async function runMetering(
       : undefined,
   });
   const { start: dataStart, end: dataEnd, intervalMs } = run.resolved;
+  const steps = Math.round((dataEnd - dataStart) / intervalMs);
   const registry = registryOf(fleet);
   const labels: Label[] = [];
-  let rows = 0;
+  const generated = run.source({
+    onLabel: (l) => {
+      if (SCORED.has(l.type)) labels.push(l);
+    },
+  });
+  // The generator's own position says how far the run is: the progress bar follows it.
   const source: Source<MeterReading> = {
-    open() {
-      const g = run.generator((l) => {
-        if (SCORED.has(l.type)) labels.push(l);
-      });
-      let lastYield = performance.now();
+    open(position) {
+      const reader = generated.open(position);
+      const at = () => reader.position!() as { interval: number; rows: number };
       return {
         read() {
-          const batch = g.next();
-          if (batch !== null) {
-            rows += batch.length;
-            sinks.progress?.(g.stepsDone, g.steps, rows);
-          }
-          // The generator never waits, so the whole job would run in one synchronous turn: every
-          // 50 ms hand the event loop a turn (output files flush, the progress bar redraws).
-          if (performance.now() - lastYield < 50) return batch;
-          return new Promise<typeof batch>((resolve) =>
-            setImmediate(() => {
-              lastYield = performance.now();
-              resolve(batch);
-            }),
-          );
+          const batch = reader.read() as MeterReading[] | null;
+          const p = at();
+          sinks.progress?.(p.interval, steps, p.rows);
+          return batch;
         },
-      };
+        position: reader.position,
+        close: reader.close,
+      } satisfies SourceReader<MeterReading>;
     },
   };
 
-  const { usage, validated } = usageOf(DataStream.from(source), registry, intervalMs);
+  const { usage, validated } = usageOf(DataStream.from(source).name('readings'), registry, intervalMs);
   const firstVersions = usage.filter((u) => !u.correction).name('first-versions');
   const zip = hourlyByZip(usage);
   const daily = dailyUse(usage);
@@ -138,60 +154,80 @@ export async function runMetering(
     leakAlerts(firstVersions, intervalMs),
     stuckAlerts(firstVersions, intervalMs),
   );
-  const job = connect({
+  const collected: Alert[] = [];
+  const streams = {
     zip,
     borough: hourlyByBorough(usage),
     daily,
     alerts,
     late: zip.getSideOutput(LATE_READINGS),
-    lateForDay: daily.getSideOutput(LATE_FOR_DAY),
     invalid: validated.getSideOutput(INVALID),
-    duplicates: usage.getSideOutput(DUPLICATES),
-  });
-  const collected: Alert[] = [];
-  let late = 0;
-  let lateForDay = 0;
-  let invalid = 0;
-  let duplicates = 0;
-  job.outputs.zip.subscribe((t) => sinks.hourlyZip?.(t));
-  job.outputs.borough.subscribe((t) => sinks.hourlyBorough?.(t));
-  job.outputs.daily.subscribe((d) => sinks.dailyUse?.(d));
-  job.outputs.alerts.subscribe((a) => {
-    collected.push(a);
-    sinks.alert?.(a);
-  });
-  job.outputs.late.subscribe((u) => {
-    late++;
-    sinks.late?.(u);
-  });
-  job.outputs.lateForDay.subscribe(() => {
-    lateForDay++;
-  });
-  job.outputs.invalid.subscribe((r) => {
-    invalid++;
-    sinks.invalid?.(r);
-  });
-  job.outputs.duplicates.subscribe(() => {
-    duplicates++;
-  });
+  };
+  const sink = <K extends keyof typeof streams>(name: K, each: ((v: never) => void) | undefined) =>
+    output === undefined
+      ? callbackSink(each as (v: unknown) => void)
+      : fileSinkOf(output.dir, name, output.format);
+  const storage =
+    output?.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir);
+  // A run that finished leaves a finished checkpoint: the next run starts over rather than
+  // resuming a run with nothing left to do.
+  const fresh = output?.fresh === true || (await storage?.latest())?.finished === true;
+  const job = connect(
+    {
+      zip: streams.zip.sinkTo(sink('zip', sinks.hourlyZip)).name('zip-sink'),
+      borough: streams.borough.sinkTo(sink('borough', sinks.hourlyBorough)).name('borough-sink'),
+      daily: streams.daily.sinkTo(sink('daily', sinks.dailyUse)).name('daily-sink'),
+      alerts: streams.alerts
+        .sinkTo(
+          sink('alerts', (a: Alert) => {
+            collected.push(a);
+            sinks.alert?.(a);
+          }),
+        )
+        .name('alerts-sink'),
+      late: streams.late.sinkTo(sink('late', sinks.late)).name('late-sink'),
+      invalid: streams.invalid.sinkTo(sink('invalid', sinks.invalid)).name('invalid-sink'),
+      // Read too late for their day: counted by the daily window, not written.
+      lateForDay: daily.getSideOutput(LATE_FOR_DAY).sinkTo(callbackSink(undefined)).name('late-for-day'),
+    },
+    storage === undefined
+      ? {}
+      : {
+          checkpoints: {
+            storage,
+            interval: output?.checkpointInterval ?? { ms: 10_000 },
+            restore: fresh ? 'none' : 'latest',
+          },
+        },
+  );
+  let stopped = false;
   const started = performance.now();
   job.start();
+  output?.onStart?.((o) => {
+    stopped = true;
+    return job.stop(o);
+  });
   await job.done;
   const seconds = (performance.now() - started) / 1000;
-  const metrics = job.metrics();
-  const corrections = (metrics.settle?.recordsOut ?? 0) - (metrics['first-versions']?.recordsOut ?? 0);
+  const m = job.metrics();
+  const count = (op: string, f: 'recordsIn' | 'recordsOut' | 'invalid' | 'lateSideOutput') => m[op]?.[f] ?? 0;
+  const alertsSeen = output === undefined ? collected : readAlerts(output.dir, output.format);
   return {
     services: run.resolved.services.length,
-    records: rows,
+    records: count('readings', 'recordsOut'),
     seconds,
-    invalid,
-    late,
-    lateForDay,
-    duplicates,
-    corrections,
-    alerts: collected.length,
-    scores: ALERT_TYPES.map((t) => score(t, collected, labels, dataStart, dataEnd, intervalMs)),
+    invalid: count('validate', 'invalid'),
+    late: count('hourly-zip', 'lateSideOutput'),
+    lateForDay: count('daily-use', 'lateSideOutput'),
+    // every reading the settle stage takes is either passed on or a duplicate
+    duplicates: count('settle', 'recordsIn') - count('settle', 'recordsOut'),
+    corrections: count('settle', 'recordsOut') - count('first-versions', 'recordsOut'),
+    alerts: alertsSeen.length,
+    scores: ALERT_TYPES.map((t) => score(t, alertsSeen, labels, dataStart, dataEnd, intervalMs)),
     dataStart,
     dataEnd,
+    resumedFrom: job.restoredFrom,
+    stopped,
+    checkpoints: job.checkpoints,
   };
 }

@@ -112,7 +112,8 @@ class Settle implements KeyedProcessFunction<string, MeterReading, Usage> {
         ctx.output(DUPLICATES, r);
         return;
       }
-      quantity = r.quantity - ring.quantity[slot]!;
+      // The change, without binary float noise (quantities have at most 4 decimals).
+      quantity = Number((r.quantity - ring.quantity[slot]!).toFixed(6));
       correction = true;
     }
     ring.start[slot] = r.interval_start_ms;

@@ -1,32 +1,34 @@
-// One worker's share of the metering job: runs the pipeline on services i ≡ index (mod count) and
-// posts its outputs to the parent in chunks.
+// One worker's share of the metering job: runs the pipeline on services i ≡ index (mod count)
+// into its own exactly-once files; stops with a checkpoint when the parent asks.
 import { parentPort, workerData } from 'node:worker_threads';
-import { invalidRow, type MeteringOptions, runMetering } from './pipeline';
+import type { StopOptions } from '@eventide/core';
+import { type MeteringOptions, type MeteringOutput, runMetering } from './pipeline';
 
 const port = parentPort!;
-const options = workerData as MeteringOptions;
-const buffers = new Map<string, unknown[]>();
-
-function sink(kind: string): (row: unknown) => void {
-  const rows: unknown[] = [];
-  buffers.set(kind, rows);
-  return (row) => {
-    rows.push(row);
-    if (rows.length >= 2000) port.postMessage({ kind, rows: rows.splice(0) });
-  };
-}
-
-const invalid = sink('invalid');
-const result = await runMetering(options, {
-  hourlyZip: sink('zip'),
-  hourlyBorough: sink('borough'),
-  dailyUse: sink('daily'),
-  alert: sink('alert'),
-  late: sink('late'),
-  invalid: (r) => invalid(invalidRow(r)),
-  progress: (done, total, rows) => {
-    if (done % 12 === 0 || done === total) port.postMessage({ kind: 'progress', done, total, rows });
-  },
+const { options, output } = workerData as { options: MeteringOptions; output: MeteringOutput };
+let stop: ((o?: StopOptions) => Promise<void>) | undefined;
+let stopAsked = false;
+port.on('message', (m: { kind: string }) => {
+  if (m.kind === 'stop') {
+    stopAsked = true;
+    void stop?.({ checkpoint: true });
+  }
 });
-for (const [kind, rows] of buffers) if (rows.length > 0) port.postMessage({ kind, rows });
+
+const result = await runMetering(
+  options,
+  {
+    progress: (done, total, rows) => {
+      if (done % 12 === 0 || done === total) port.postMessage({ kind: 'progress', done, total, rows });
+    },
+  },
+  {
+    ...output,
+    onStart: (s) => {
+      stop = s;
+      if (stopAsked) void s({ checkpoint: true });
+    },
+  },
+);
 port.postMessage({ kind: 'done', result });
+port.close();

@@ -1,6 +1,7 @@
-import type { Batch, Collector, OutputTag } from '@eventide/core';
+import type { Batch, Collector, Json, OutputTag } from '@eventide/core';
 import {
   checkKey,
+  expectShape,
   NO_KEY,
   NumberHeap,
   Operator,
@@ -310,6 +311,27 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     }
   }
 
+  /**
+   * The compiled pattern's shape: its states and transitions (conditions are code and cannot be
+   * compared), `within`, and the skip strategy. State of another pattern is refused on restore.
+   */
+  override describe(): Json {
+    const c = this.config.compiled;
+    return {
+      states: c.states.map((st) => [
+        st.stage,
+        st.kind,
+        st.greedy,
+        st.transitions
+          .map((t) => `${t.action}>${t.target.id}${t.condition === undefined ? '' : '?'}`)
+          .join(' '),
+      ]),
+      windowTime: Number.isFinite(c.windowTime) ? c.windowTime : String(c.windowTime),
+      gapWindows: [...c.gapWindows].map(([k, v]) => `${k}:${v}`),
+      skip: String(c.skipStrategy),
+    };
+  }
+
   override snapshot(): unknown {
     const keys: [K, NFAStateSnapshot<T>][] = [];
     for (const [key, st] of this.keys) keys.push([key, this.nfa.snapshot(st)]);
@@ -329,6 +351,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
   }
 
   override restore(state: unknown): void {
+    expectShape(state, { watermark: 'time', keys: 'array', waiting: 'array', deadlines: 'array' });
     const s = state as {
       watermark: number | string;
       keys: [K, NFAStateSnapshot<T>][];

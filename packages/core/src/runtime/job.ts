@@ -206,6 +206,11 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     );
   }
 
+  /** Counters of the checkpoints taken so far. */
+  get checkpoints(): Readonly<CheckpointStats> {
+    return { ...this.coordinator.stats };
+  }
+
   /** The checkpoint this run resumed from (known once the job has started). */
   get restoredFrom(): number | undefined {
     return this.coordinator.stats.restoredFrom;

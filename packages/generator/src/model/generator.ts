@@ -291,6 +291,11 @@ export class ReadingGenerator {
     return this.step - this.firstStep;
   }
 
+  /** The service index the current interval has reached (0 between intervals). */
+  get cursorAt(): number {
+    return this.cursor;
+  }
+
   /** Rows returned so far. */
   get rowsEmitted(): number {
     return this.emitted;

@@ -1,0 +1,145 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { InvalidRecord, Sink } from '@eventide/core';
+import { FileSink } from '@eventide/core/node';
+import { csvHeader, csvLine } from '@eventide/generator';
+import { parse } from 'csv-parse/sync';
+import type { Alert } from './alert';
+import type { DailyUse, HourlyTotal } from './rollups';
+import type { Usage } from './usage';
+
+/**
+ * The main job's output files: their names, columns and how a value becomes a row. One table, used
+ * by the single-thread job, the workers and the merge that follows them.
+ */
+
+export type Format = 'csv' | 'ndjson';
+
+/** An invalid record as an output row: a one-line reason, the operator, the record as JSON. */
+export interface InvalidRow {
+  readonly reason: string;
+  readonly operator: string;
+  readonly row: string;
+}
+
+export function invalidRow(r: InvalidRecord<unknown>): InvalidRow {
+  return { reason: oneLine(r.reason), operator: r.operator, row: JSON.stringify(r.value) };
+}
+
+/** zod's reasons are pretty-printed JSON over several lines: one line, collapsed whitespace. */
+function oneLine(reason: string): string {
+  try {
+    const issues = JSON.parse(reason) as { path?: unknown[]; message?: string }[];
+    if (Array.isArray(issues)) {
+      return issues.map((i) => `${(i.path ?? []).join('.') || 'row'}: ${i.message ?? 'invalid'}`).join('; ');
+    }
+  } catch {
+    // not JSON: collapse it below
+  }
+  return reason.replace(/\s+/g, ' ').trim();
+}
+
+/** A late reading as a row: times in ISO-8601 UTC like every other file. */
+export function lateRow(u: Usage): Record<string, unknown> {
+  return {
+    service_uid: u.service_uid,
+    commodity: u.commodity,
+    unit: u.unit,
+    quantity: u.quantity,
+    ts: new Date(u.ts).toISOString(),
+    zip: u.zip,
+    borough: u.borough,
+    correction: u.correction,
+  };
+}
+
+const HOURLY = ['area', 'commodity', 'unit', 'hour_start', 'quantity', 'readings'] as const;
+
+/** Every output file: its name and columns, and how one value becomes a row. */
+export const OUTPUT_FILES = {
+  zip: { file: 'hourly-by-zip', fields: HOURLY, row: (t: HourlyTotal) => t as object },
+  borough: { file: 'hourly-by-borough', fields: HOURLY, row: (t: HourlyTotal) => t as object },
+  daily: {
+    file: 'daily-use',
+    fields: ['service_uid', 'date', 'hours', 'commodity', 'unit', 'quantity', 'cost_usd'],
+    row: (d: DailyUse) => d as object,
+  },
+  alerts: {
+    file: 'alerts',
+    fields: ['type', 'service_uid', 'commodity', 'at', 'since', 'detail'],
+    row: (a: Alert) => a as object,
+  },
+  late: {
+    file: 'late-readings',
+    fields: ['service_uid', 'commodity', 'unit', 'quantity', 'ts', 'zip', 'borough', 'correction'],
+    row: lateRow,
+  },
+  invalid: {
+    file: 'invalid',
+    fields: ['reason', 'operator', 'row'],
+    row: (r: InvalidRecord<unknown>) => invalidRow(r) as object,
+  },
+} as const;
+
+export type OutputName = keyof typeof OUTPUT_FILES;
+
+export function outputPath(dir: string, name: OutputName, format: Format): string {
+  return join(dir, `${OUTPUT_FILES[name].file}.${format}`);
+}
+
+/** Text of rows in a format: CSV lines of the output's columns, or NDJSON. */
+export function formatRows(name: OutputName, format: Format, rows: readonly object[]): string {
+  const fields = OUTPUT_FILES[name].fields;
+  let out = '';
+  for (const r of rows) out += format === 'csv' ? csvLine(r, fields) : `${JSON.stringify(r)}\n`;
+  return out;
+}
+
+export function headerOf(name: OutputName, format: Format): string {
+  return format === 'csv' ? csvHeader(OUTPUT_FILES[name].fields) : '';
+}
+
+/** An exactly-once file for one output. */
+export function fileSinkOf<T>(dir: string, name: OutputName, format: Format): FileSink<T> {
+  const toRow = OUTPUT_FILES[name].row as (v: T) => object;
+  return new FileSink<T>(outputPath(dir, name, format), {
+    header: headerOf(name, format),
+    format: (values) => formatRows(name, format, values.map(toRow)),
+  });
+}
+
+/** A plain sink calling `each` per value (tests and in-memory use). */
+export function callbackSink<T>(each: ((v: T) => void) | undefined): Sink<T> {
+  return {
+    write(values) {
+      if (each) for (const v of values) each(v);
+    },
+  };
+}
+
+/** Reads an output file back as rows of strings (after the job committed it). */
+export function readRows(dir: string, name: OutputName, format: Format): Record<string, string>[] {
+  const path = outputPath(dir, name, format);
+  if (!existsSync(path)) return [];
+  const text = readFileSync(path, 'utf8');
+  if (format === 'csv')
+    return parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0)
+    .map((l) => JSON.parse(l) as Record<string, string>);
+}
+
+/** Alerts read back from the alerts file (for scoring). */
+export function readAlerts(dir: string, format: Format): Alert[] {
+  return readRows(dir, 'alerts', format).map((r) => ({
+    type: r.type as Alert['type'],
+    service_uid: r.service_uid!,
+    commodity: r.commodity as Alert['commodity'],
+    at: r.at!,
+    at_ms: Date.parse(r.at!),
+    since: r.since!,
+    since_ms: Date.parse(r.since!),
+    detail: r.detail!,
+  }));
+}
