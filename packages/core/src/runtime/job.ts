@@ -229,7 +229,11 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       else
         prepared.then(
           () => {
-            if (this.state === 'running') this.launch();
+            try {
+              if (this.state === 'running') this.launch();
+            } catch (err) {
+              this.end(err);
+            }
           },
           (err) => this.end(err),
         );

@@ -42,6 +42,8 @@ export class SourcePump {
   /** Position after the last batch pushed (what a checkpoint stores). */
   position: SourcePosition | undefined;
   private ended = false;
+  /** When the current slice began: also across reads that resolve as microtasks, which would otherwise never let timers run. */
+  private sliceStart = now();
 
   constructor(
     readonly source: SourceVertex,
@@ -81,7 +83,6 @@ export class SourcePump {
 
   private readonly loop = (): void => {
     const control = this.control;
-    const sliceStart = now();
     try {
       for (;;) {
         if (control.stopped || this.ended) return;
@@ -90,8 +91,8 @@ export class SourcePump {
           wait.then(this.loop, (err) => control.fail(err));
           return;
         }
-        if (now() - sliceStart > SLICE_MS) {
-          yieldTurn(this.loop);
+        if (now() - this.sliceStart > SLICE_MS) {
+          yieldTurn(this.nextSlice);
           return;
         }
         const r = this.reader.read();
@@ -116,6 +117,11 @@ export class SourcePump {
     } catch (err) {
       this.source.vertex.main.error(err);
     }
+  };
+
+  private readonly nextSlice = (): void => {
+    this.sliceStart = now();
+    this.loop();
   };
 
   private deliver(batch: Batch<unknown> | null): boolean {
