@@ -11,7 +11,14 @@ export type KeySerializer<K> = (key: K) => string | number;
 export function checkKey<K>(key: K, operator: string, timestamp: number): K {
   const t = typeof key;
   if (key === undefined || t === 'function' || (t === 'object' && key !== null)) {
-    const what = key === undefined ? 'undefined' : Array.isArray(key) ? 'an array' : `a ${t}`;
+    const what =
+      key === undefined
+        ? 'undefined'
+        : Array.isArray(key)
+          ? 'an array'
+          : t === 'object'
+            ? 'an object'
+            : 'a function';
     throw new OperatorError(
       operator,
       undefined,

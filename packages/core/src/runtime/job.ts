@@ -253,6 +253,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       const wasRunning = this.state === 'running';
       this.state = 'stopped';
       for (const p of this.pumps) p.close();
+      this.markEnded();
       this.ending = this.finish(
         wasRunning && options.checkpoint === true && this.options.checkpoints !== undefined,
         false,
@@ -310,6 +311,16 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       state: this.state,
     };
   }
+
+  /** Ends `metrics$` (at once, not after the asynchronous finish, so virtual-time tests end too). */
+  private markEnded(): void {
+    if (this.endedMarked) return;
+    this.endedMarked = true;
+    this.ended$.next();
+    this.ended$.complete();
+  }
+
+  private endedMarked = false;
 
   private restoreSnapshot(snapshot: PipelineSnapshot): void {
     for (const [name, state] of Object.entries(snapshot.operators)) {
@@ -415,6 +426,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     const wasRunning = this.state === 'running';
     if (err === undefined && wasRunning) {
       this.state = 'finished';
+      this.markEnded();
       this.ending = this.finish(this.options.checkpoints !== undefined, true).then(
         () => this.settleDone(undefined),
         (e) => this.settleDone(e),
@@ -423,6 +435,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     }
     this.state = err === undefined ? 'finished' : 'failed';
     for (const p of this.pumps) p.close();
+    this.markEnded();
     this.ending = this.finish(false, false).then(
       () => this.settleDone(err),
       () => this.settleDone(err),
@@ -455,8 +468,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
 
   private settleDone(err: unknown): void {
     this.wiring.unsubscribe();
-    this.ended$.next();
-    this.ended$.complete();
+    this.markEnded();
     if (err === undefined) this.resolveDone();
     else this.rejectDone(err);
   }
