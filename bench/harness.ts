@@ -42,9 +42,19 @@ export function* meterReadings(
 /** The same readings as an eventide `Source` (structurally: `open()` → `read()`). */
 export function readingSource(count: number, kWh: (meter: number, slot: number) => number) {
   return {
-    open() {
+    // Its position is the number of batches read (opening at one regenerates and skips them).
+    open(position?: unknown) {
       const it = meterReadings(count, kWh);
-      return { read: (): Reading[] | null => it.next().value ?? null };
+      let batches = 0;
+      for (const skip = typeof position === 'number' ? position : 0; batches < skip; batches++) it.next();
+      return {
+        read: (): Reading[] | null => {
+          const batch = it.next().value ?? null;
+          if (batch !== null) batches++;
+          return batch;
+        },
+        position: () => batches,
+      };
     },
   };
 }
