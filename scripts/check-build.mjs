@@ -67,6 +67,39 @@ for (const name of packages) {
         .collect();
       if (JSON.stringify(out) !== '[5,5]') fail(`core (${fmt}): expected [5,5], got ${JSON.stringify(out)}`);
     }
+    // the ./operator and ./node subpaths, and an exactly-once file written through the built runtime
+    const { mkdtempSync, readFileSync: read } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    for (const [fmt, lib] of [
+      ['esm', esm],
+      ['cjs', cjs],
+    ]) {
+      const load = async (subpath) => {
+        const e = pkg.exports[subpath];
+        return fmt === 'esm'
+          ? import(pathToFileURL(join(dir, e.import.default)).href)
+          : createRequire(import.meta.url)(join(dir, e.require.default));
+      };
+      const operator = await load('./operator');
+      const node = await load('./node');
+      if (typeof operator.Operator !== 'function' || typeof operator.TimerQueue !== 'function')
+        fail(`core/operator (${fmt}): Operator or TimerQueue missing`);
+      if ('Operator' in lib || 'TimerQueue' in lib)
+        fail(`core (${fmt}): the root entry exports operator internals`);
+      const tmp = mkdtempSync(join(tmpdir(), `check-build-${fmt}-`));
+      const job = lib.connect(
+        {
+          out: lib.DataStream.from([1, 2, 3]).sinkTo(
+            new node.FileSink(join(tmp, 'out.txt'), { format: (v) => v.join('\n') + '\n' }),
+          ),
+        },
+        { checkpoints: { storage: new node.FileCheckpointStorage(join(tmp, 'cp')) } },
+      );
+      job.start();
+      await job.done;
+      const text = read(join(tmp, 'out.txt'), 'utf8');
+      if (text !== '1\n2\n3\n') fail(`core/node (${fmt}): FileSink wrote ${JSON.stringify(text)}`);
+    }
   }
   if (name === 'cep') {
     // the ./testing subpath, and a pattern matched through the built harness in both formats
