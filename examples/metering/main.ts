@@ -1,5 +1,6 @@
 // The main job (`pnpm start`): a simulated week of New York City smart-meter readings through the
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -112,6 +113,19 @@ const output: MeteringOutput = {
     process.once('SIGTERM', () => onSignal('SIGTERM'));
   },
 };
+// Checkpoints belong to one configuration: resuming a run of other options would mix two runs.
+const runOptions = { services, days, seed, start: values.start as string, workers, format };
+const stamp = join(output.checkpointDir!, 'run.json');
+if (!output.fresh && existsSync(stamp)) {
+  const before = readFileSync(stamp, 'utf8');
+  if (before !== JSON.stringify(runOptions)) {
+    fail(
+      `the checkpoints in ${output.checkpointDir} are of a run with other options (${before}); add --fresh to start over, or use another --checkpoint-dir`,
+    );
+  }
+}
+mkdirSync(output.checkpointDir!, { recursive: true });
+writeFileSync(stamp, JSON.stringify(runOptions));
 let result: MeteringResult;
 try {
   const options = { services, days, seed, start: values.start as string };
@@ -130,6 +144,8 @@ try {
   fail((e as Error).message);
 }
 bar?.stop();
+// A finished run leaves nothing to resume: the next run may use other options.
+if (!result.stopped) rmSync(stamp, { force: true });
 if (result.stopped) {
   const again = process.argv.slice(2).filter((a) => a !== '--fresh' && a !== '--');
   process.stdout.write(
