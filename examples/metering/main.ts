@@ -102,15 +102,19 @@ const output: MeteringOutput = {
   fresh: values.fresh as boolean,
   checkpointInterval: { ms: every * 1000 },
   onStart: (stop: (o?: StopOptions) => Promise<void>) => {
+    let signals = 0;
     const onSignal = (signal: string) => {
+      // Ctrl-C reaches every process of the group (pnpm, tsx and this one): a repeat within the
+      // same second is that echo; a third signal forces the exit.
+      if (++signals >= 3) process.exit(130);
       if (signalled !== undefined) return;
       signalled = signal;
       bar?.stop();
       process.stderr.write(`\n${signal}: stopping after a last checkpoint…\n`);
       void stop({ checkpoint: true });
     };
-    process.once('SIGINT', () => onSignal('SIGINT'));
-    process.once('SIGTERM', () => onSignal('SIGTERM'));
+    process.on('SIGINT', () => onSignal('SIGINT'));
+    process.on('SIGTERM', () => onSignal('SIGTERM'));
   },
 };
 // Checkpoints belong to one configuration: resuming a run of other options would mix two runs.
