@@ -5,7 +5,7 @@ import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { describe, expect, it } from 'vitest';
 import { registryOf } from '../metering/usage';
-import { dailyUseFromCsv, dailyUseFromStream } from './billing';
+import { csvFileSource, dailyUseFromCsv, dailyUseFromStream } from './billing';
 
 describe('batch-billing', () => {
   it('daily use from the CSV file equals the streaming result on the same seed', async () => {
@@ -23,5 +23,26 @@ describe('batch-billing', () => {
     expect(sort(batch)).toEqual(sort(stream));
     // The run crosses the spring DST change: 2026-03-08 is a 23-hour New York day.
     expect(new Set(batch.filter((d) => d.date === '2026-03-08').map((d) => d.hours))).toEqual(new Set([23]));
+  });
+
+  it('the CSV file source reports its position and opens after it', async () => {
+    const fleet = createFleet({ seed: 2, services: 5 });
+    const dir = mkdtempSync(join(tmpdir(), 'billing-pos-'));
+    await writeRun(readings(fleet, { start: '2026-03-07T05:00:00Z', days: 0.25 }), { dir, format: 'csv' });
+    const path = join(dir, 'readings.csv');
+    const all = async (position?: { records: number }) => {
+      const reader = csvFileSource(path, 7).open(position);
+      const rows: Record<string, string>[] = [];
+      for (let b = await reader.read(); b !== null; b = await reader.read()) rows.push(...b);
+      return { rows, end: reader.position!() };
+    };
+    const whole = await all();
+    expect(whole.end).toEqual({ records: whole.rows.length });
+    const reader = csvFileSource(path, 7).open();
+    await reader.read();
+    await reader.read();
+    expect(reader.position!()).toEqual({ records: 14 });
+    reader.close!();
+    expect((await all({ records: 14 })).rows).toEqual(whole.rows.slice(14));
   });
 });

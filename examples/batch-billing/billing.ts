@@ -12,22 +12,32 @@ import { usageOf } from '../metering/usage';
  * every window fires once all rows are read: the batch answer is the streaming answer.
  */
 
-/** A bounded `Source` of CSV records (header row → field names), `batchSize` records per read. */
+/**
+ * A bounded `Source` of CSV records (header row → field names), `batchSize` records per read. Its
+ * position is the number of records read (`{ records }`, a CSV line each unless a field holds a
+ * newline); opening at one parses the file again and skips them, so a checkpointed job resumes
+ * after the last record it took.
+ */
 export function csvFileSource(path: string, batchSize = 2048): Source<Record<string, string>> {
   return {
-    open() {
+    open(position) {
       const parser = createReadStream(path).pipe(parse({ columns: true }));
       const records = parser[Symbol.asyncIterator]() as AsyncIterator<Record<string, string>>;
+      const skip = (position as { records?: number } | undefined)?.records ?? 0;
+      let taken = 0;
       return {
         async read() {
+          for (; taken < skip; taken++) if ((await records.next()).done) return null;
           const batch: Record<string, string>[] = [];
           while (batch.length < batchSize) {
             const next = await records.next();
-            if (next.done) return batch.length > 0 ? batch : null;
+            if (next.done) break;
             batch.push(next.value);
           }
-          return batch;
+          taken += batch.length;
+          return batch.length > 0 ? batch : null;
         },
+        position: () => ({ records: Math.max(taken, skip) }),
         close: () => void parser.destroy(),
       };
     },
