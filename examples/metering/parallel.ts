@@ -133,7 +133,7 @@ export async function runMeteringParallel(
   const results = await Promise.all(
     Array.from({ length: workers }, (_, index) => {
       return new Promise<MeteringResult>((resolve, reject) => {
-        const { onStart: _, ...share } = workerOutput(output, index, workers);
+        const share = workerOutput(output, index, workers);
         const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
           workerData: { options: { ...options, partition: { index, count: workers } }, output: share },
           execArgv: ['--conditions=@eventide/source'],

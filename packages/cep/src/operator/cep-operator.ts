@@ -54,6 +54,8 @@ export interface CepOperatorConfig<K, T, O> {
  * a condition check.
  */
 export class CepOperator<K, T, O> extends Operator<T, O> implements PatternContext, Collector<O> {
+  /** A non-keyed pattern stream's one global key is never checked. */
+  private readonly checkKeys: boolean;
   private readonly nfa: NFA<T>;
   /** NFA state of keys that hold partial or completed-but-held matches. */
   private readonly keys = new Map<K, NFAState<T>>();
@@ -77,6 +79,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     private readonly config: CepOperatorConfig<K, T, O>,
   ) {
     super(init);
+    this.checkKeys = (config.keySelector as unknown) !== NO_KEY;
     this.nfa = new NFA(config.compiled, config.maxPartialMatchesPerKey);
     Object.assign(this.metrics.custom, {
       partialMatches: 0,
@@ -106,7 +109,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
         let key: K | undefined;
         try {
           key = this.config.keySelector(el.value);
-          if ((this.config.keySelector as unknown) !== NO_KEY) checkKey(key, this.name, el.timestamp);
+          if (this.checkKeys) checkKey(key, this.name, el.timestamp);
           if (Number.isNaN(el.timestamp)) this.processNow(key, el.value);
           else if (el.timestamp <= this.watermark) this.late(this.config.lateTag, el.value, el.timestamp);
           else this.enqueue(key, el.value, el.timestamp);

@@ -124,6 +124,9 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   private resolveDone!: () => void;
   private rejectDone!: (err: unknown) => void;
   private ending: Promise<void> | undefined;
+  /** Source positions of the restored checkpoint, for opening the readers. */
+  private restoredPositions: Checkpoint['sources'] | undefined;
+  private endedMarked = false;
   private readonly maxPendingWrites: number;
   private readonly control: PumpControl;
 
@@ -298,11 +301,11 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       if (Number.isFinite(w) && w > front) front = w;
     }
     const operators: Record<string, OperatorMetricsSnapshot> = {};
-    for (const v of this.plan.vertices) {
-      const w = v.metrics.currentWatermark;
+    for (const [name, m] of Object.entries(this.metrics())) {
+      const w = m.currentWatermark;
       const watermarkLag =
         w === Number.POSITIVE_INFINITY ? 0 : Number.isFinite(front) ? Math.max(0, front - w) : 0;
-      operators[v.name] = { ...v.metrics, custom: { ...v.metrics.custom }, watermarkLag };
+      operators[name] = { ...m, watermarkLag };
     }
     return {
       at: this.scheduler.now(),
@@ -319,8 +322,6 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     this.ended$.next();
     this.ended$.complete();
   }
-
-  private endedMarked = false;
 
   private restoreSnapshot(snapshot: PipelineSnapshot): void {
     for (const [name, state] of Object.entries(snapshot.operators)) {
@@ -339,9 +340,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     const cp = this.options.checkpoints;
     const given = this.options.restore;
     const transactional = this.plan.sinks.some((s) => s.transactional);
-    if (cp === undefined && !transactional && !(given !== undefined && isCheckpoint(given))) return undefined;
+    const givenCheckpoint = given !== undefined && isCheckpoint(given) ? given : undefined;
+    if (cp === undefined && !transactional && givenCheckpoint === undefined) return undefined;
     return (async () => {
-      let checkpoint = given !== undefined && isCheckpoint(given) ? given : undefined;
+      let checkpoint = givenCheckpoint;
       if (checkpoint === undefined && cp !== undefined) {
         const latest = await cp.storage.latest();
         if ((cp.restore ?? 'latest') === 'latest') checkpoint = latest;
@@ -363,8 +365,6 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       this.restoredPositions = checkpoint?.sources;
     })();
   }
-
-  private restoredPositions: Checkpoint['sources'] | undefined;
 
   private launch(): void {
     for (const v of this.plan.vertices) {

@@ -83,6 +83,8 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
 
   processBatch(batch: Batch<I>): void {
     const keySelector = this.config.keySelector;
+    // windowAll's one global key is never checked; decided once per batch, not per record
+    const checkKeys = (keySelector as unknown) !== NO_KEY;
     for (let i = 0; i < batch.length; i++) {
       const el = batch[i]!;
       if (el.kind === 'record') {
@@ -100,7 +102,7 @@ export class WindowOperator<K, I, A, O> extends Operator<I, O> implements Collec
         let accepted: boolean;
         try {
           key = keySelector(el.value);
-          if ((keySelector as unknown) !== NO_KEY) checkKey(key, this.name, ts);
+          if (checkKeys) checkKey(key, this.name, ts);
           accepted = this.merging
             ? this.addToSession(key, el.value, ts)
             : this.addToRanges(key, el.value, ts);
