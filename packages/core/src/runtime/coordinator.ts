@@ -91,6 +91,11 @@ export class CheckpointCoordinator {
     }
   }
 
+  /** A checkpoint is in flight. */
+  get busy(): boolean {
+    return this.inFlight !== undefined;
+  }
+
   /** Waits for the checkpoint in flight, if any. */
   async idle(): Promise<void> {
     while (this.inFlight !== undefined) await this.inFlight.catch(() => {});

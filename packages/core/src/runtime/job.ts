@@ -20,7 +20,7 @@ import {
   restoreCheckpoint,
 } from './coordinator';
 import { type HasNode, PhysicalPlan } from './plan';
-import { type PumpControl, SourcePump } from './pump';
+import { type PumpControl, SLICE_MS, SourcePump } from './pump';
 
 type ValueOf<S> = S extends HasNode<infer T> ? T : never;
 
@@ -58,6 +58,11 @@ export interface ConnectOptions {
   readonly scheduler?: SchedulerLike;
   /** Milliseconds between `metrics$` snapshots (default 1000). */
   readonly metricsInterval?: number;
+  /**
+   * Milliseconds a source reads synchronously before it hands the event loop a turn (default
+   * 100): how soon timers, I/O and `stop()` from a signal run while a fast source is busy.
+   */
+  readonly sliceMs?: number;
 }
 
 /** How `job.stop()` ends a job. */
@@ -141,6 +146,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       );
     }
     this.scheduler = options.scheduler ?? asyncScheduler;
+    const sliceMs = options.sliceMs ?? SLICE_MS;
+    if (!(typeof sliceMs === 'number' && sliceMs > 0)) {
+      throw new IllegalArgumentError(`connect: sliceMs must be a number > 0, got ${options.sliceMs}`);
+    }
     this.plan = new PhysicalPlan({ track: (w) => this.track(w) }, this.wiring);
     const outputs: Record<string, Observable<unknown>> = {};
     const timelines: Record<string, Observable<unknown>> = {};
@@ -200,6 +209,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
       ready: () => this.ready(),
       afterBatch: (records) => this.coordinator.afterBatch(records, (err) => this.end(err)),
       fail: (err) => this.end(err),
+      sliceMs,
+      get checkpointing() {
+        return self.coordinator.busy;
+      },
     };
     this.metrics$ = interval(options.metricsInterval ?? 1000, this.scheduler).pipe(
       map(() => this.jobMetrics()),

@@ -91,7 +91,7 @@ describe('cancellation', () => {
 
   it('hands the event loop turns while a synchronous source runs', async () => {
     const { iterable } = naturals();
-    const job = connect({ out: DataStream.from(iterable) });
+    const job = connect({ out: DataStream.from(iterable) }, { sliceMs: 5 });
     let ticks = 0;
     const timer = setInterval(() => ticks++, 1);
     job.start();
