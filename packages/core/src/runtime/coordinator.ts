@@ -50,6 +50,13 @@ export class CheckpointCoordinator {
   };
   nextId = 1;
   private inFlight: Promise<void> | undefined;
+  /**
+   * Per sink, the pre-committed transactions not committed yet, oldest first. Every checkpoint
+   * stores all of them, not only its own: when a commit fails (the job then fails too), a later
+   * checkpoint, such as the final one of a bounded input, still holds the earlier transaction, and
+   * a restore commits it.
+   */
+  private readonly uncommitted = new Map<string, Json[]>();
   private recordsSince = 0;
   private lastAt: number;
 
@@ -127,7 +134,12 @@ export class CheckpointCoordinator {
     // After the cut: sources read on while the checkpoint is made durable.
     await this.settleWrites();
     const sinks: Record<string, Json[]> = {};
-    for (const [s, txn] of closing) sinks[s.name] = [await s.preCommit(txn)];
+    for (const [s, txn] of closing) {
+      const waiting = this.uncommitted.get(s.name) ?? [];
+      waiting.push(await s.preCommit(txn));
+      this.uncommitted.set(s.name, waiting);
+      sinks[s.name] = [...waiting];
+    }
     const checkpoint: Checkpoint = {
       version: CHECKPOINT_VERSION,
       id,
@@ -139,7 +151,13 @@ export class CheckpointCoordinator {
       metrics,
     };
     const info = await storage.save(checkpoint);
-    for (const [s] of closing) await s.commit(sinks[s.name]![0]!);
+    for (const [s] of closing) {
+      const waiting = this.uncommitted.get(s.name)!;
+      while (waiting.length > 0) {
+        await s.commit(waiting[0]!);
+        waiting.shift();
+      }
+    }
     this.stats.completed++;
     this.stats.lastId = id;
     this.stats.lastDurationMs = this.clock.now() - startedAt;

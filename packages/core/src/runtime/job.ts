@@ -129,6 +129,8 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   private resolveDone!: () => void;
   private rejectDone!: (err: unknown) => void;
   private ending: Promise<void> | undefined;
+  /** An error that arrived while the job was already ending (a checkpoint in flight failed): it still fails the job. */
+  private endingError: unknown;
   /** Source positions of the restored checkpoint, for opening the readers. */
   private restoredPositions: Checkpoint['sources'] | undefined;
   private endedMarked = false;
@@ -274,7 +276,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
         wasRunning && options.checkpoint === true && this.options.checkpoints !== undefined,
         false,
       ).then(
-        () => this.settleDone(undefined),
+        () => this.settleDone(this.endingError),
         (err) => this.settleDone(err),
       );
     }
@@ -435,13 +437,16 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
 
   /** The pipeline completed (`err` undefined) or failed. */
   private end(err: unknown): void {
-    if (this.ending !== undefined || this.state === 'finished' || this.state === 'failed') return;
+    if (this.ending !== undefined || this.state === 'finished' || this.state === 'failed') {
+      if (err !== undefined) this.endingError ??= err;
+      return;
+    }
     const wasRunning = this.state === 'running';
     if (err === undefined && wasRunning) {
       this.state = 'finished';
       this.markEnded();
       this.ending = this.finish(this.options.checkpoints !== undefined, true).then(
-        () => this.settleDone(undefined),
+        () => this.settleDone(this.endingError),
         (e) => this.settleDone(e),
       );
       return;

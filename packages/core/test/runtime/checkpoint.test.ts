@@ -158,6 +158,51 @@ describe('recovery with FileSink and checkpoints', () => {
     expect(committed.startsWith('key,t,v\n')).toBe(true);
     expect((await storage.latest())?.sinks.file).toHaveLength(1);
   });
+
+  it('a transaction whose commit failed stays in the later checkpoints until it is committed', async () => {
+    // n = 1 with a checkpoint after every record: the first checkpoint's commit fails, and the
+    // final checkpoint of the bounded input is taken after it; restoring that one must still
+    // commit the first transaction.
+    const committed: number[][] = [];
+    let failFirst = true;
+    const sink = {
+      twoPhaseCommit: true as const,
+      recover: (pending: readonly number[][] | undefined) => {
+        // commit is idempotent: a transaction committed before is recognised
+        for (const p of pending ?? []) if (!committed.some((c) => c.join() === p.join())) committed.push(p);
+      },
+      begin: () => [] as number[],
+      write: (txn: number[], values: readonly Row[]) => {
+        for (const r of values) txn.push(r.v);
+      },
+      preCommit: (txn: number[]) => txn,
+      commit: (p: number[]) => {
+        if (failFirst && p.length > 0) {
+          failFirst = false;
+          throw new Error('commit failed');
+        }
+        committed.push(p);
+      },
+      abort: () => undefined,
+    };
+    const storage = new InMemoryCheckpointStorage();
+    const run = () => {
+      const job = connect(
+        { out: DataStream.from(rows(1)).sinkTo(sink).name('sink') },
+        { checkpoints: { storage, interval: { records: 1 } } },
+      );
+      job.start();
+      return job.done;
+    };
+    // the failure fails the job, though the final checkpoint committed the transaction after all
+    await expect(run()).rejects.toThrow('commit failed');
+    const latest = await storage.latest();
+    expect(latest?.finished).toBe(true);
+    expect(latest?.sinks.sink).toEqual([[0], []]); // the failed one, then the final one
+    expect(committed.flat()).toEqual([0]);
+    await run();
+    expect(committed.flat()).toEqual([0]);
+  });
 });
 
 describe('restore validation (before anything runs)', () => {
