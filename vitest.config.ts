@@ -6,6 +6,7 @@ export default defineConfig({
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/**/*.test.ts'],
     setupFiles: ['./scripts/fast-check-setup.ts'],
+    globalSetup: ['./scripts/global-setup.ts'],
     testTimeout: 60_000,
   },
 });

@@ -7,10 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['core', 'cep', 'generator'];
+const packages = ['core', 'cep', 'generator', 'sql'];
 const expectations = {
   core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
   cep: ['Pattern', 'CEP', 'AfterMatchSkipStrategy', 'MalformedPatternError', 'WithinType', 'NFA', 'compile'],
+  sql: ['SqlSink', 'defineTable', 'openDatabase', 'ensureTables', 'resetTables', 'SchemaMismatchError'],
   generator: [
     'createFleet',
     'readings',
@@ -139,6 +140,35 @@ for (const name of packages) {
       encoding: 'utf8',
     });
     if (!help.includes('--services')) fail('generator: eventide-gen --help did not print the options');
+  }
+  if (name === 'sql') {
+    // rows written exactly once to a SQLite file through the built runtime, in both formats
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const coreDir = join(root, 'packages', 'core');
+    const corePkg = JSON.parse(readFileSync(join(coreDir, 'package.json'), 'utf8'));
+    for (const [fmt, lib] of [
+      ['esm', esm],
+      ['cjs', cjs],
+    ]) {
+      const core =
+        fmt === 'esm'
+          ? await import(pathToFileURL(join(coreDir, corePkg.exports['.'].import.default)).href)
+          : createRequire(import.meta.url)(join(coreDir, corePkg.exports['.'].require.default));
+      const db = await lib.openDatabase(
+        join(mkdtempSync(join(tmpdir(), `check-build-sql-${fmt}-`)), 'out.db'),
+      );
+      const table = lib.defineTable('numbers', { n: 'integer' }, { key: ['n'] });
+      const job = core.connect(
+        { out: core.DataStream.from([1, 2, 3]).sinkTo(new lib.SqlSink(db, table, { row: (n) => ({ n }) })) },
+        { checkpoints: { storage: new core.InMemoryCheckpointStorage() } },
+      );
+      job.start();
+      await job.done;
+      const got = JSON.stringify((await db.query('SELECT n FROM numbers ORDER BY n')).map((r) => r.n));
+      await db.close();
+      if (got !== '[1,2,3]') fail(`sql (${fmt}): SqlSink wrote ${got}`);
+    }
   }
   try {
     execFileSync(process.execPath, [join(root, 'node_modules/publint/src/cli.js'), '--strict', dir], {

@@ -1,0 +1,6 @@
+import { packageConfig } from '../../tsup.config.base';
+
+export default packageConfig(
+  { index: 'src/index.ts' },
+  { external: ['@eventide/core', 'rxjs', 'better-sqlite3', 'pg'] },
+);
