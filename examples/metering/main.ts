@@ -5,6 +5,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StopOptions } from '@eventide/core';
+import { redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from './alerts';
 import { runMeteringParallel } from './parallel';
@@ -22,6 +23,8 @@ Usage: pnpm start [-- options]
                    (default: the number of CPUs, at most 2; 1 runs in this thread)
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
+  --db <where>     also write the results to a database, exactly once: a SQLite file (default
+                   <out>/metering.db), a postgres://user:password@host:port/db URL, or none
   --checkpoint-dir <dir>
                    where checkpoints go (default <out>/.checkpoints); run the same command
                    again after a crash or a stop to resume from the latest checkpoint
@@ -55,6 +58,7 @@ try {
       workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string', default: 'out' },
+      db: { type: 'string' },
       'checkpoint-dir': { type: 'string' },
       'checkpoint-every': { type: 'string', default: '10' },
       fresh: { type: 'boolean', default: false },
@@ -82,6 +86,9 @@ if (!(Number.isFinite(days) && days > 0)) fail(`--days must be a positive number
 const format = values.format as string;
 if (format !== 'csv' && format !== 'ndjson') fail(`--format must be csv or ndjson, got '${format}'`);
 const dir = values.out as string;
+const dbFlag = (values.db as string | undefined) ?? join(dir, 'metering.db');
+if (dbFlag.length === 0) fail('--db needs a SQLite file, a postgres:// URL or none');
+const db = dbFlag === 'none' ? undefined : dbFlag;
 const every = Number(values['checkpoint-every']);
 if (!(Number.isFinite(every) && every > 0)) {
   fail(`--checkpoint-every must be a positive number of seconds, got '${values['checkpoint-every']}'`);
@@ -101,6 +108,7 @@ const output: MeteringOutput = {
   checkpointDir: (values['checkpoint-dir'] as string | undefined) ?? join(dir, '.checkpoints'),
   fresh: values.fresh as boolean,
   checkpointInterval: { ms: every * 1000 },
+  db,
   onStart: (stop: (o?: StopOptions) => Promise<void>) => {
     let signals = 0;
     const onSignal = (signal: string) => {
@@ -118,7 +126,15 @@ const output: MeteringOutput = {
   },
 };
 // Checkpoints belong to one configuration: resuming a run of other options would mix two runs.
-const runOptions = { services, days, seed, start: values.start as string, workers, format };
+const runOptions = {
+  services,
+  days,
+  seed,
+  start: values.start as string,
+  workers,
+  format,
+  db: db === undefined ? 'none' : redactUrl(db),
+};
 const stamp = join(output.checkpointDir!, 'run.json');
 if (!output.fresh && existsSync(stamp)) {
   const before = readFileSync(stamp, 'utf8');
@@ -175,5 +191,10 @@ const lines = [
   }),
   '',
   `outputs in ${dir}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,
+  ...(db === undefined
+    ? []
+    : [
+        `and in ${/^postgres/i.test(db) ? redactUrl(db) : db}: tables hourly_by_zip, hourly_by_borough, daily_use, alerts, late_readings, invalid`,
+      ]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,9 +1,11 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { FileCheckpointStorage } from '@eventide/core/node';
 import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
 import type { MeteringOptions, MeteringOutput, MeteringResult, MeteringSinks } from './pipeline';
 import type { Score } from './scoring';
+import { resetStore } from './store';
 
 /**
  * The metering job on several cores: each worker thread runs the whole pipeline on its share of
@@ -28,7 +30,21 @@ export function workerOutput(output: MeteringOutput, index: number, count: numbe
       output.checkpointDir === undefined ? undefined : join(output.checkpointDir, `worker-${name}`),
     fresh: output.fresh,
     checkpointInterval: output.checkpointInterval,
+    db: output.db,
   };
+}
+
+/**
+ * Whether a parallel run starts over: asked to, or no worker has a checkpoint to resume (none yet,
+ * or the last run finished). Then the database is emptied once, before the workers start.
+ */
+async function startsOver(output: MeteringOutput, count: number): Promise<boolean> {
+  if (output.fresh === true || output.checkpointDir === undefined) return true;
+  for (let i = 0; i < count; i++) {
+    const latest = await new FileCheckpointStorage(workerOutput(output, i, count).checkpointDir!).latest();
+    if (latest !== undefined && !latest.finished) return false;
+  }
+  return true;
 }
 
 function mergeScores(results: readonly MeteringResult[]): Score[] {
@@ -124,6 +140,7 @@ export async function runMeteringParallel(
     total: 1,
     rows: 0,
   });
+  if (output.db !== undefined && (await startsOver(output, workers))) await resetStore(output.db);
   const threads: Worker[] = [];
   let stopped = false;
   output.onStart?.(async () => {

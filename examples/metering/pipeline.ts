@@ -15,6 +15,7 @@ import {
   type ReadingConfig,
   readings,
 } from '@eventide/generator';
+import { openDatabase } from '@eventide/sql';
 import { ALERT_TYPES, type Alert, leakAlerts, spikeAlerts, stoppedReporting, stuckAlerts } from './alerts';
 import { callbackSink, type Format, fileSinkOf, readAlerts } from './outputs';
 import {
@@ -27,6 +28,7 @@ import {
   LATE_READINGS,
 } from './rollups';
 import { type Score, score, TRUTH } from './scoring';
+import { partOf, resetStore, sqlSinkOf } from './store';
 import { registryOf, type Usage, usageOf } from './usage';
 
 /**
@@ -73,6 +75,11 @@ export interface MeteringOutput {
   readonly fresh?: boolean;
   /** Default every 10 s. */
   readonly checkpointInterval?: CheckpointInterval;
+  /**
+   * Also write every output to this database, exactly once: a SQLite file path or a
+   * `postgres://` URL (see `store.ts`). A run that starts over empties its tables first.
+   */
+  readonly db?: string;
   /** Called once the job runs, with a way to stop it (a signal handler). */
   readonly onStart?: (stop: (options?: StopOptions) => Promise<void>) => void;
 }
@@ -171,9 +178,25 @@ export async function runMetering(
     output?.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir);
   // A run that finished leaves a finished checkpoint: the next run starts over rather than
   // resuming a run with nothing left to do.
-  const fresh = output?.fresh === true || (await storage?.latest())?.finished === true;
+  const latest = await storage?.latest();
+  const fresh = output?.fresh === true || latest?.finished === true;
+  // A worker's share leaves the database to the parent, which empties it once for all workers.
+  if (output?.db !== undefined && options.partition === undefined && (fresh || latest === undefined))
+    await resetStore(output.db);
+  const db = output?.db === undefined ? undefined : await openDatabase(output.db);
+  const part = partOf(options.partition);
+  const tables =
+    db === undefined
+      ? {}
+      : Object.fromEntries(
+          (['zip', 'borough', 'daily', 'alerts', 'late', 'invalid'] as const).map((name) => [
+            `${name}-db`,
+            (streams[name] as DataStream<unknown>).sinkTo(sqlSinkOf(db, name, part)).name(`${name}-db`),
+          ]),
+        );
   const job = connect(
     {
+      ...tables,
       zip: streams.zip.sinkTo(sink('zip', sinks.hourlyZip)).name('zip-sink'),
       borough: streams.borough.sinkTo(sink('borough', sinks.hourlyBorough)).name('borough-sink'),
       daily: streams.daily.sinkTo(sink('daily', sinks.dailyUse)).name('daily-sink'),
@@ -207,7 +230,11 @@ export async function runMetering(
     stopped = true;
     return job.stop(o);
   });
-  await job.done;
+  try {
+    await job.done;
+  } finally {
+    await db?.close();
+  }
   const seconds = (performance.now() - started) / 1000;
   const m = job.metrics();
   const count = (op: string, f: 'recordsIn' | 'recordsOut' | 'invalid' | 'lateSideOutput') => m[op]?.[f] ?? 0;

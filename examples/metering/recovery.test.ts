@@ -4,15 +4,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import { createDatabase } from '../../scripts/postgres-server';
+import { MeteringStore, TABLES } from './store';
 
 // The main job killed with SIGKILL at random moments, then run again with the same command:
-// its output files must hold exactly the lines of an uninterrupted run.
+// its output files must hold exactly the lines of an uninterrupted run, and its database (SQLite
+// by default, PostgreSQL with --db) exactly the rows.
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARGS = ['--services', '120', '--days', '3', '--seed', '11', '--checkpoint-every', '0.05'];
 
-function start(out: string, workers: number): ChildProcess {
+function start(out: string, workers: number, db?: string): ChildProcess {
   return spawn(
     process.execPath,
     [
@@ -25,6 +28,7 @@ function start(out: string, workers: number): ChildProcess {
       String(workers),
       '--out',
       out,
+      ...(db === undefined ? [] : ['--db', db]),
     ],
     { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -50,33 +54,70 @@ const sortedFiles = (dir: string) =>
       .map((f) => [f, readFileSync(join(dir, f), 'utf8').split('\n').sort().join('\n')]),
   );
 
-describe.each([1, 2])('main job with %i worker(s), killed with SIGKILL', (workers) => {
+/** Every table of the job's database, each sorted. */
+async function tablesOf(where: string): Promise<Record<string, unknown[]>> {
+  const store = await MeteringStore.open(where);
+  try {
+    const out: Record<string, unknown[]> = {};
+    for (const t of Object.keys(TABLES) as (keyof typeof TABLES)[]) out[t] = await store.dump(t);
+    return out;
+  } finally {
+    await store.close();
+  }
+}
+
+let databases = 0;
+const newPostgres = () => createDatabase(inject('postgresUrl'), `metering_${process.pid}_${databases++}`);
+
+describe.each([
+  [1, 'sqlite'],
+  [2, 'sqlite'],
+  [2, 'postgres'],
+] as const)('main job with %i worker(s) and %s, killed with SIGKILL', (workers, dialect) => {
   it('resumes from its latest checkpoint and ends with exactly the uninterrupted output', async () => {
     const reference = mkdtempSync(join(tmpdir(), 'metering-ref-'));
-    const ref = await finish(start(reference, workers));
+    const dbOf = (out: string) => (dialect === 'sqlite' ? join(out, 'metering.db') : newPostgres());
+    const refDb = dbOf(reference);
+    const ref = await finish(start(reference, workers, refDb));
     expect(ref.code, ref.stderr).toBe(0);
     const expected = sortedFiles(reference);
     expect(Object.keys(expected)).toHaveLength(6);
+    const expectedTables = await tablesOf(refDb);
+    // the database holds what the files hold: every daily use (the last correction of each), alert,
+    // late reading and invalid record
+    const lines = (f: string) => expected[f]!.split('\n').filter((l) => l.length > 0).length - 1;
+    expect(expectedTables.alerts).toHaveLength(lines('alerts.csv'));
+    expect(expectedTables.late).toHaveLength(lines('late-readings.csv'));
+    expect(expectedTables.invalid).toHaveLength(lines('invalid.csv'));
+    expect(expectedTables.daily!.length).toBeGreaterThan(0);
+    if (dialect === 'postgres') {
+      // the same rows as SQLite for the same run
+      const sqlite = mkdtempSync(join(tmpdir(), 'metering-sqlite-'));
+      expect((await finish(start(sqlite, workers))).code).toBe(0);
+      expect(await tablesOf(join(sqlite, 'metering.db'))).toEqual(expectedTables);
+    }
     let resumed = 0;
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.integer({ min: 150, max: 2500 }), { minLength: 1, maxLength: 2 }),
         async (kills) => {
           const out = mkdtempSync(join(tmpdir(), 'metering-kill-'));
+          const db = dbOf(out);
           for (const after of kills) {
-            const child = start(out, workers);
+            const child = start(out, workers, db);
             const ended = finish(child);
             const timer = setTimeout(() => child.kill('SIGKILL'), after);
             await ended;
             clearTimeout(timer);
           }
-          const last = await finish(start(out, workers));
+          const last = await finish(start(out, workers, db));
           expect(last.code, last.stderr).toBe(0);
           if (last.stdout.includes('resumed from checkpoint')) resumed++;
           expect(sortedFiles(out)).toEqual(expected);
+          expect(await tablesOf(db)).toEqual(expectedTables);
         },
       ),
-      { numRuns: 4 },
+      { numRuns: dialect === 'sqlite' ? 4 : 3 },
     );
     // at least one kill landed mid-run and the next run resumed
     expect(resumed).toBeGreaterThan(0);

@@ -19,14 +19,15 @@ export interface PostgresOptions {
 /** Parameters per statement stay below PostgreSQL's limit of 65,535. */
 const MAX_PARAMS = 60_000;
 
-/** The URL without its password, for messages. */
+/** A database's address without its password, for messages (a file path comes back as it is). */
 export function redactUrl(url: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
   try {
     const u = new URL(url);
     if (u.password !== '') u.password = '***';
     return u.toString();
   } catch {
-    return 'postgres://(unparseable URL)';
+    return `${url.slice(0, url.indexOf(':'))}://(an address that does not parse)`;
   }
 }
 

@@ -4,6 +4,7 @@ import { isDataError, type SqlDatabase, type SqlTransactionScope } from './datab
 import {
   type AnyTable,
   bookkeepingDdl,
+  type Dialect,
   definitionOf,
   normalizeRow,
   q,
@@ -163,10 +164,12 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
       );
     this.toRow = options.row ?? ((v) => v as unknown as Row);
     this.stageInsert = stageInsertOf(table);
-    this.transfer = transferOf(table);
+    this.transfer = transferOf(table, db.dialect);
     if (options.rejects !== undefined) {
       this.rejectsInsert = stageInsertOf(options.rejects.table);
-      this.rejectsTransfer = transferOf(options.rejects.table);
+      // A sink may keep its own refused rows (an invalid-records table): one transfer moves both.
+      if (options.rejects.table.name !== table.name)
+        this.rejectsTransfer = transferOf(options.rejects.table, db.dialect);
     }
   }
 
@@ -216,7 +219,7 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
       ]);
       if (done.length > 0) return undefined;
       const mine = [this.name, p.txn];
-      const rows = await tx.run(this.transfer, this.table.key.length > 0 ? [...mine, ...mine] : mine);
+      const rows = await tx.run(this.transfer, mine);
       if (this.rejectsTransfer !== undefined) await tx.run(this.rejectsTransfer, mine);
       for (const t of this.tables())
         await tx.run(`DELETE FROM ${q(stageName(t))} WHERE "_sink" = ? AND "_txn" = ?`, [this.name, p.txn]);
@@ -249,7 +252,8 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
 
   private tables(): AnyTable[] {
     const t: AnyTable[] = [this.table];
-    if (this.options.rejects !== undefined) t.push(this.options.rejects.table);
+    const rejects = this.options.rejects?.table;
+    if (rejects !== undefined && rejects.name !== this.table.name) t.push(rejects);
     return t;
   }
 
@@ -335,9 +339,9 @@ function stageInsertOf(table: AnyTable): string {
 /**
  * Moves a transaction's staged rows into the table: for a keyed table the last staged row of each
  * key, replacing the table's row of that key; otherwise every row, in order. Parameters: sink and
- * transaction (twice for a keyed table).
+ * transaction (twice for a keyed table on SQLite).
  */
-function transferOf(table: AnyTable): string {
+function transferOf(table: AnyTable, dialect: Dialect): string {
   const cols = table.columns.map((c) => q(c.name)).join(', ');
   const stage = q(stageName(table));
   const mine = '"_sink" = ? AND "_txn" = ?';
@@ -350,5 +354,12 @@ function transferOf(table: AnyTable): string {
     rest.length === 0
       ? 'DO NOTHING'
       : `DO UPDATE SET ${rest.map((c) => `${q(c.name)} = excluded.${q(c.name)}`).join(', ')}`;
-  return `INSERT INTO ${q(table.name)} (${cols}) SELECT ${cols} FROM ${stage} WHERE ${mine} AND "_seq" IN (SELECT max("_seq") FROM ${stage} WHERE ${mine} GROUP BY ${key}) ON CONFLICT (${key}) ${update}`;
+  // The last row of each key: PostgreSQL's DISTINCT ON sorts once; SQLite picks max("_seq") per
+  // key (a bare column beside max() comes from the row holding the maximum).
+  const last =
+    dialect === 'postgres'
+      ? `SELECT DISTINCT ON (${key}) ${cols} FROM ${stage} WHERE ${mine} ORDER BY ${key}, "_seq" DESC`
+      : // "WHERE true": without it SQLite would read ON CONFLICT as part of the join
+        `SELECT ${cols} FROM (SELECT ${cols}, max("_seq") FROM ${stage} WHERE ${mine} GROUP BY ${key}) WHERE true`;
+  return `INSERT INTO ${q(table.name)} (${cols}) ${last} ON CONFLICT (${key}) ${update}`;
 }

@@ -263,6 +263,30 @@ describe.each(DIALECTS)('SqlSink on %s', (dialect) => {
     expect(sink.stats).toMatchObject({ rowsCommitted: 2, rejected: 4, transactions: 1 });
   });
 
+  it('a table may keep its own refused rows (an invalid-records table), each once', async () => {
+    const db = await fresh(dialect);
+    const invalid = defineTable('invalid', {
+      reason: 'text',
+      operator: { type: 'text', maxLength: 8 },
+      row: 'text',
+    });
+    const sink = new SqlSink(db, invalid, {
+      rejects: {
+        table: invalid,
+        row: (row, reason) => ({ reason, operator: 'sql', row: JSON.stringify(row) }),
+      },
+    });
+    await sink.recover(undefined);
+    const txn = sink.begin(1);
+    sink.write(txn, [
+      { reason: 'bad zip', operator: 'validate', row: '{}' },
+      { reason: 'bad zip', operator: 'an-operator-name-too-long', row: '{}' },
+    ]);
+    await sink.commit(await sink.preCommit(txn));
+    const rows = await all<{ operator: string }>(db, 'SELECT operator FROM invalid');
+    expect(rows.map((r) => r.operator).sort()).toEqual(['sql', 'validate']);
+  });
+
   it('without a rejects table a refused row fails the job with the reason', async () => {
     const db = await fresh(dialect);
     const sink = new SqlSink<Record<string, unknown>>(
