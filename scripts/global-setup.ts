@@ -1,15 +1,8 @@
 // Vitest global setup: one PostgreSQL server for the whole suite, started before any test file and
 // stopped after the last. Test files read its URL with inject('postgresUrl') and create their own
 // database on it (scripts/postgres-server.ts: createDatabase).
-import type {} from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { startPostgres } from './postgres-server';
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    postgresUrl: string;
-  }
-}
 
 export default async function setup(project: TestProject) {
   const started = performance.now();

@@ -8,6 +8,14 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync 
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type {} from 'vitest';
+
+// What the suite's global setup (scripts/global-setup.ts) hands to test files: inject('postgresUrl').
+declare module 'vitest' {
+  export interface ProvidedContext {
+    postgresUrl: string;
+  }
+}
 
 export interface PostgresServer {
   /** postgres://eventide:<password>@127.0.0.1:<port>/postgres */
