@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { describe, expect, it } from 'vitest';
+import { MeteringStore } from '../metering/store';
 import { registryOf } from '../metering/usage';
-import { csvFileSource, dailyUseFromCsv, dailyUseFromStream } from './billing';
+import { billsOf, csvFileSource, dailyUseFromCsv, dailyUseFromStream, writeBills } from './billing';
 
 describe('batch-billing', () => {
   it('daily use from the CSV file equals the streaming result on the same seed', async () => {
@@ -23,6 +24,30 @@ describe('batch-billing', () => {
     expect(sort(batch)).toEqual(sort(stream));
     // The run crosses the spring DST change: 2026-03-08 is a 23-hour New York day.
     expect(new Set(batch.filter((d) => d.date === '2026-03-08').map((d) => d.hours))).toEqual(new Set([23]));
+  });
+
+  it("writes each service's bill to the database once: its readings added up over the period", async () => {
+    const fleet = createFleet({ seed: 5, services: 30 });
+    const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 3, anomalies: false, faults: false });
+    const daily = await dailyUseFromStream(run.source(), registryOf(fleet), run.resolved.intervalMs);
+    const db = join(mkdtempSync(join(tmpdir(), 'billing-db-')), 'metering.db');
+    await writeBills(db, billsOf(daily));
+    await writeBills(db, billsOf(daily)); // a second run replaces, never adds
+    const store = await MeteringStore.open(db);
+    try {
+      for (const service of fleet.services.slice(0, 10)) {
+        const sum = [...run]
+          .filter((r) => r.service_uid === service.serviceId)
+          .reduce((a, r) => a + r.quantity, 0);
+        const bills = await store.bills(service.serviceId);
+        expect(bills).toHaveLength(1);
+        expect(bills[0]).toMatchObject({ period_start: '2026-01-05', period_end: '2026-01-07', days: 3 });
+        expect(bills[0]!.quantity).toBeCloseTo(sum, 3);
+      }
+      expect((await store.db.query('SELECT * FROM bills')).length).toBe(fleet.services.length);
+    } finally {
+      await store.close();
+    }
   });
 
   it('the CSV file source reports its position and opens after it', async () => {

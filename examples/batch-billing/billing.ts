@@ -1,8 +1,10 @@
 import { createReadStream } from 'node:fs';
-import { DataStream, type Source } from '@eventide/core';
+import { connect, DataStream, type Source } from '@eventide/core';
 import { fromCsvRecord, type MeterReading, type Registration } from '@eventide/generator';
+import { openDatabase, SqlSink } from '@eventide/sql';
 import { parse } from 'csv-parse';
 import { type DailyUse, dailyUse } from '../metering/rollups';
+import { TABLES } from '../metering/store';
 import { usageOf } from '../metering/usage';
 
 /**
@@ -63,4 +65,65 @@ export function dailyUseFromStream(
   intervalMs: number,
 ): Promise<DailyUse[]> {
   return dailyUse(usageOf(DataStream.from(source), registry, intervalMs).usage).collect();
+}
+
+/** One service's bill for the period its daily use covers. */
+export interface Bill {
+  readonly service_uid: string;
+  readonly commodity: string;
+  readonly period_start: string;
+  readonly period_end: string;
+  readonly days: number;
+  readonly unit: string;
+  readonly quantity: number;
+  readonly cost_usd: number;
+}
+
+/** Bills from daily use: per service and commodity, the days added up. */
+export function billsOf(daily: readonly DailyUse[]): Bill[] {
+  const bills = new Map<string, Bill>();
+  for (const d of daily) {
+    const key = `${d.service_uid}|${d.commodity}`;
+    const b = bills.get(key);
+    bills.set(
+      key,
+      b === undefined
+        ? {
+            service_uid: d.service_uid,
+            commodity: d.commodity,
+            period_start: d.date,
+            period_end: d.date,
+            days: 1,
+            unit: d.unit,
+            quantity: d.quantity,
+            cost_usd: d.cost_usd,
+          }
+        : {
+            ...b,
+            period_start: d.date.localeCompare(b.period_start) < 0 ? d.date : b.period_start,
+            period_end: d.date.localeCompare(b.period_end) > 0 ? d.date : b.period_end,
+            days: b.days + 1,
+            quantity: Number((b.quantity + d.quantity).toFixed(4)),
+            cost_usd: Number((b.cost_usd + d.cost_usd).toFixed(2)),
+          },
+    );
+  }
+  return [...bills.values()];
+}
+
+/**
+ * Writes bills to the job's database (`bills` table, replaced by service, commodity and period
+ * start, so running the batch again changes nothing) through an exactly-once SQL sink.
+ */
+export async function writeBills(target: string, bills: readonly Bill[]): Promise<void> {
+  const db = await openDatabase(target);
+  try {
+    const job = connect({
+      bills: DataStream.from(bills).sinkTo(new SqlSink(db, TABLES.bills)).name('bills-db'),
+    });
+    job.start();
+    await job.done;
+  } finally {
+    await db.close();
+  }
 }

@@ -2,9 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
+import { redactUrl } from '@eventide/sql';
 import { FLAT_TARIFF } from '../metering/rollups';
 import { registryOf } from '../metering/usage';
-import { dailyUseFromCsv } from './billing';
+import { billsOf, dailyUseFromCsv, writeBills } from './billing';
+
+// Bills go to the main job's database (a SQLite file, or a postgres:// URL as the first argument).
+const db = process.argv.slice(2).find((a) => a !== '--') ?? join('out', 'metering.db');
 
 // The CSV the generator writes (eventide-gen --services 500 --days 7 --seed 42 --anomalies on
 // --faults on --out out/batch-input), created here if it is not there yet.
@@ -29,3 +33,6 @@ for (const [commodity, b] of bill) {
     `  ${commodity.padEnd(12)} ${b.quantity.toFixed(1).padStart(12)} ${b.unit.padEnd(5)} $${b.cost.toFixed(2).padStart(10)}  (flat $${FLAT_TARIFF[commodity as keyof typeof FLAT_TARIFF]}/${b.unit})`,
   );
 }
+const bills = billsOf(daily);
+await writeBills(db, bills);
+console.log(`${bills.length} bills written to the bills table of ${redactUrl(db)}`);

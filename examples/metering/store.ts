@@ -72,11 +72,34 @@ export const TABLES = {
     borough: { type: 'text', maxLength: 32 },
     correction: 'integer',
   }),
+  /** A service's bill for a billing period: the batch-billing example's output. */
+  bills: defineTable(
+    'bills',
+    {
+      service_uid: { type: 'text', maxLength: 64 },
+      commodity: { type: 'text', maxLength: 16 },
+      period_start: 'date',
+      period_end: 'date',
+      days: 'integer',
+      unit: { type: 'text', maxLength: 8 },
+      quantity: 'real',
+      cost_usd: 'real',
+    },
+    { key: ['service_uid', 'commodity', 'period_start'] },
+  ),
   /** Records the pipeline found invalid, and rows the database refused (operator `sql`). */
   invalid: defineTable('invalid', { reason: 'text', operator: { type: 'text', maxLength: 64 }, row: 'text' }),
 } as const;
 
-export const ALL_TABLES = Object.values(TABLES);
+/** The main job's tables (the bills belong to the batch-billing example). */
+export const JOB_TABLES = [
+  TABLES.zip,
+  TABLES.borough,
+  TABLES.daily,
+  TABLES.alerts,
+  TABLES.late,
+  TABLES.invalid,
+];
 
 /** The name of the share of services a run covers, as the hourly tables record it. */
 export function partOf(partition: { readonly index: number; readonly count: number } | undefined): string {
@@ -124,7 +147,7 @@ export function sqlSinkOf<T>(
 export async function resetStore(target: string): Promise<void> {
   const db = await openDatabase(target);
   try {
-    await resetTables(db, ALL_TABLES);
+    await resetTables(db, JOB_TABLES);
   } finally {
     await db.close();
   }
@@ -145,6 +168,17 @@ export interface HourlyRow {
   readonly unit: string;
   readonly quantity: number;
   readonly readings: number;
+}
+
+export interface BillRow {
+  readonly service_uid: string;
+  readonly commodity: string;
+  readonly period_start: string;
+  readonly period_end: string;
+  readonly days: number;
+  readonly unit: string;
+  readonly quantity: number;
+  readonly cost_usd: number;
 }
 
 export interface AlertRow {
@@ -211,6 +245,14 @@ export class MeteringStore {
     return this.db.query<AlertRow>(
       `SELECT type, service_uid, commodity, at, since, detail FROM alerts${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY at, type, service_uid`,
       params,
+    );
+  }
+
+  /** A service's bills, oldest first. */
+  bills(serviceUid: string): Promise<BillRow[]> {
+    return this.db.query<BillRow>(
+      'SELECT service_uid, commodity, period_start, period_end, days, unit, quantity, cost_usd FROM bills WHERE service_uid = ? ORDER BY period_start, commodity',
+      [serviceUid],
     );
   }
 
