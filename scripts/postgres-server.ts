@@ -24,8 +24,9 @@ export interface PostgresServer {
   readonly password: string;
   readonly dataDir: string;
   stop(): void;
-  /** Stops the server and starts it again on the same port and data (a restart mid-run). */
-  restart(): void;
+  /** Stops the server, keeping its data (`resume` starts it again on the same port). */
+  pause(): void;
+  resume(): void;
 }
 
 function binDir(): string | undefined {
@@ -129,15 +130,15 @@ export async function startPostgres(options: { fsync?: boolean } = {}): Promise<
         rmSync(dataDir, { recursive: true, force: true });
       }
     },
-    restart() {
-      stopServer();
-      start();
-    },
+    pause: stopServer,
+    resume: start,
   };
 }
 
 /** A new, empty database on the server (each test file its own), through psql. */
 export function createDatabase(adminUrl: string, name: string): string {
+  if (adminUrl === '')
+    throw new Error('PostgreSQL for the tests is not running: see the warning at the start of the run');
   const u = new URL(adminUrl);
   const bin = binDir();
   const psql = bin === undefined ? 'psql' : join(bin, 'psql');

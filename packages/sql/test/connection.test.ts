@@ -1,11 +1,51 @@
 import { connect, DataStream, InMemoryCheckpointStorage, type Source } from '@eventide/core';
 import { describe, expect, inject, it } from 'vitest';
-import { freePort } from '../../../scripts/postgres-server';
-import { defineTable, openDatabase, SqlConnectionError, SqlSink } from '../src/index';
+import { createDatabase, freePort, startPostgres } from '../../../scripts/postgres-server';
+import { defineTable, openDatabase, SqlConnectionError, type SqlDatabase, SqlSink } from '../src/index';
 import { newDatabase } from './databases';
 
 const counts = defineTable('counts', { key: 'text', n: 'integer' }, { key: ['key'] });
 const log = defineTable('log', { i: 'integer' });
+
+/** A job writing 0..n-1 to an append-only table and the last value per key to a keyed one. */
+function numbersJob(db: SqlDatabase, n: number) {
+  const source: Source<number> = {
+    open(position) {
+      let i = typeof position === 'number' ? position : 0;
+      return {
+        async read() {
+          if (i >= n) return null;
+          await new Promise((r) => setImmediate(r));
+          const batch: number[] = [];
+          for (const end = Math.min(n, i + 20); i < end; i++) batch.push(i);
+          return batch;
+        },
+        position: () => i,
+      };
+    },
+  };
+  const stream = DataStream.from(source).name('numbers');
+  return connect(
+    {
+      log: stream.sinkTo(new SqlSink<number, { i: number }>(db, log, { row: (i) => ({ i }), batchRows: 50 })),
+      counts: stream.sinkTo(
+        new SqlSink<number, { key: string; n: number }>(db, counts, {
+          row: (i) => ({ key: `k${i % 10}`, n: i }),
+          batchRows: 30,
+        }),
+      ),
+    },
+    { checkpoints: { storage: new InMemoryCheckpointStorage(), interval: { records: 300 } } },
+  );
+}
+
+/** The tables hold every number once, and the last value of each key. */
+async function expectExact(db: SqlDatabase, n: number) {
+  const rows = await db.query<{ i: number }>('SELECT i FROM log ORDER BY i');
+  expect(rows.map((r) => r.i)).toEqual(Array.from({ length: n }, (_, i) => i));
+  const last = await db.query<{ key: string; n: number }>('SELECT key, n FROM counts ORDER BY key');
+  expect(last).toEqual(Array.from({ length: 10 }, (_, k) => ({ key: `k${k}`, n: n - 10 + k })));
+}
 
 describe('PostgreSQL connections', () => {
   it('a wrong password fails at once, with the server’s reason and without the password', async () => {
@@ -42,36 +82,7 @@ describe('PostgreSQL connections', () => {
     });
     const killer = await openDatabase(where);
     const n = 4000;
-    const source: Source<number> = {
-      open(position) {
-        let i = typeof position === 'number' ? position : 0;
-        return {
-          async read() {
-            if (i >= n) return null;
-            await new Promise((r) => setImmediate(r));
-            const batch: number[] = [];
-            for (const end = Math.min(n, i + 20); i < end; i++) batch.push(i);
-            return batch;
-          },
-          position: () => i,
-        };
-      },
-    };
-    const stream = DataStream.from(source).name('numbers');
-    const job = connect(
-      {
-        log: stream.sinkTo(
-          new SqlSink<number, { i: number }>(db, log, { row: (i) => ({ i }), batchRows: 50 }),
-        ),
-        counts: stream.sinkTo(
-          new SqlSink<number, { key: string; n: number }>(db, counts, {
-            row: (i) => ({ key: `k${i % 10}`, n: i }),
-            batchRows: 30,
-          }),
-        ),
-      },
-      { checkpoints: { storage: new InMemoryCheckpointStorage(), interval: { records: 300 } } },
-    );
+    const job = numbersJob(db, n);
     let kills = 0;
     let running = true;
     const killing = (async () => {
@@ -90,11 +101,33 @@ describe('PostgreSQL connections', () => {
     await killing;
     expect(kills).toBeGreaterThan(3);
     expect(retried).toBeGreaterThan(0);
-    const rows = await killer.query<{ i: number }>('SELECT i FROM log ORDER BY i');
-    expect(rows.map((r) => r.i)).toEqual(Array.from({ length: n }, (_, i) => i));
-    const last = await killer.query<{ key: string; n: number }>('SELECT key, n FROM counts ORDER BY key');
-    expect(last).toEqual(Array.from({ length: 10 }, (_, k) => ({ key: `k${k}`, n: n - 10 + k })));
+    await expectExact(killer, n);
     await db.close();
     await killer.close();
   });
+
+  it('a server down for 1.5 s mid-run: the job retries with backoff, reconnects and ends exact', async () => {
+    const server = await startPostgres({ fsync: false });
+    try {
+      const where = createDatabase(server.url, 'restart');
+      const retries: number[] = [];
+      const db = await openDatabase(where, { retry: { onRetry: (_e, _a, delay) => retries.push(delay) } });
+      const n = 20_000;
+      const job = numbersJob(db, n);
+      job.start();
+      // mid-run: some checkpoints committed, most of the input still to come
+      const committed = async () =>
+        Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM log').catch(() => [{ n: 0 }]))[0]!.n);
+      while ((await committed()) < 1000) await new Promise((r) => setTimeout(r, 10));
+      server.pause(); // a fast shutdown: connections are cut, new ones refused
+      await new Promise((r) => setTimeout(r, 1500));
+      server.resume();
+      await job.done;
+      expect(retries.length).toBeGreaterThan(0);
+      await expectExact(db, n);
+      await db.close();
+    } finally {
+      server.stop();
+    }
+  }, 60_000);
 });
