@@ -213,15 +213,19 @@ export async function runMetering(
       // Read too late for their day: counted by the daily window, not written.
       lateForDay: daily.getSideOutput(LATE_FOR_DAY).sinkTo(callbackSink(undefined)).name('late-for-day'),
     },
-    storage === undefined
-      ? {}
-      : {
-          checkpoints: {
-            storage,
-            interval: output?.checkpointInterval ?? { ms: 10_000 },
-            restore: fresh ? 'none' : 'latest',
-          },
-        },
+    {
+      // A database round trip need not stop the pipeline: up to 4 staging writes may be in flight.
+      maxPendingWrites: db === undefined ? 1 : 4,
+      ...(storage === undefined
+        ? {}
+        : {
+            checkpoints: {
+              storage,
+              interval: output?.checkpointInterval ?? { ms: 10_000 },
+              restore: fresh ? 'none' : 'latest',
+            },
+          }),
+    },
   );
   let stopped = false;
   const started = performance.now();

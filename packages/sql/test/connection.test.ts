@@ -117,7 +117,9 @@ describe('PostgreSQL connections', () => {
       job.start();
       // mid-run: some checkpoints committed, most of the input still to come
       const committed = async () =>
-        Number((await db.query<{ n: number }>('SELECT count(*) AS n FROM log').catch(() => [{ n: 0 }]))[0]!.n);
+        Number(
+          (await db.query<{ n: number }>('SELECT count(*) AS n FROM log').catch(() => [{ n: 0 }]))[0]!.n,
+        );
       while ((await committed()) < 1000) await new Promise((r) => setTimeout(r, 10));
       server.pause(); // a fast shutdown: connections are cut, new ones refused
       await new Promise((r) => setTimeout(r, 1500));
