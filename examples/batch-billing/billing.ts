@@ -4,7 +4,7 @@ import { fromCsvRecord, type MeterReading, type Registration } from '@eventide/g
 import { openDatabase, SqlSink } from '@eventide/sql';
 import { parse } from 'csv-parse';
 import { type DailyUse, dailyUse } from '../metering/rollups';
-import { TABLES } from '../metering/store';
+import { type BillRow, TABLES } from '../metering/store';
 import { usageOf } from '../metering/usage';
 
 /**
@@ -67,17 +67,8 @@ export function dailyUseFromStream(
   return dailyUse(usageOf(DataStream.from(source), registry, intervalMs).usage).collect();
 }
 
-/** One service's bill for the period its daily use covers. */
-export interface Bill {
-  readonly service_uid: string;
-  readonly commodity: string;
-  readonly period_start: string;
-  readonly period_end: string;
-  readonly days: number;
-  readonly unit: string;
-  readonly quantity: number;
-  readonly cost_usd: number;
-}
+/** One service's bill for the period its daily use covers (a row of the `bills` table). */
+export type Bill = BillRow;
 
 /** Bills from daily use: per service and commodity, the days added up. */
 export function billsOf(daily: readonly DailyUse[]): Bill[] {
