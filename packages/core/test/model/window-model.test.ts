@@ -133,8 +133,13 @@ describe('model-based: keyed tumbling windows with allowed lateness', () => {
       fc.integer({ min: 0, max: 90 }).map((t) => new AdvanceWatermark(t)),
       fc.constant(new SnapshotAndRestore()),
     ];
+    const program = fc.commands(commands, { maxCommands: 40 });
+    // programs of the declared length, not fast-check's default size of 10
+    const lengths = fc.sample(program, { numRuns: 200, seed: 42 }).map((c) => [...c].length);
+    expect(lengths.reduce((a, b) => a + b, 0) / lengths.length).toBeGreaterThan(15);
+    expect(Math.max(...lengths)).toBe(40);
     fc.assert(
-      fc.property(fc.commands(commands, { maxCommands: 40 }), (cmds) => {
+      fc.property(program, (cmds) => {
         fc.modelRun(
           () => ({
             model: { wm: Number.NEGATIVE_INFINITY, windows: new Map(), emitted: [], late: 0 },
