@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { describe, expect, it } from 'vitest';
-import { MeteringStore } from '../metering/store';
-import { registryOf } from '../metering/usage';
+import { MeteringStore } from '../domain/store';
+import { registryOf } from '../domain/usage';
 import { billsOf, csvFileSource, dailyUseFromCsv, dailyUseFromStream, writeBills } from './billing';
 
 describe('batch-billing', () => {

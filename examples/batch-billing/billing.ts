@@ -3,9 +3,9 @@ import { connect, DataStream, type Source } from '@eventide/core';
 import { fromCsvRecord, type MeterReading, type Registration } from '@eventide/generator';
 import { openDatabase, SqlSink } from '@eventide/sql';
 import { parse } from 'csv-parse';
-import { type DailyUse, dailyUse } from '../metering/rollups';
-import { type BillRow, TABLES } from '../metering/store';
-import { usageOf } from '../metering/usage';
+import { type DailyUse, dailyUse } from '../domain/rollups';
+import { type BillRow, TABLES } from '../domain/store';
+import { usageOf } from '../domain/usage';
 
 /**
  * The batch layer with the streaming API: a bounded file source reads the generator's CSV a batch

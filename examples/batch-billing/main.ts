@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { redactUrl } from '@eventide/sql';
-import { FLAT_TARIFF } from '../metering/rollups';
-import { registryOf } from '../metering/usage';
+import { FLAT_TARIFF } from '../domain/rollups';
+import { registryOf } from '../domain/usage';
 import { billsOf, dailyUseFromCsv, writeBills } from './billing';
 
 // Bills go to the main job's database (a SQLite file, or a postgres:// URL as the first argument).

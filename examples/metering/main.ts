@@ -7,7 +7,7 @@ import { parseArgs } from 'node:util';
 import type { StopOptions } from '@eventide/core';
 import { redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
-import { ALERT_TYPES } from './alerts';
+import { ALERT_TYPES } from '../domain/alerts';
 import { runMeteringParallel } from './parallel';
 import { DEFAULT_START, type MeteringOutput, type MeteringResult, runMetering } from './pipeline';
 

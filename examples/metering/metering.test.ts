@@ -1,11 +1,11 @@
 import { createFleet, type MeterReading, readings } from '@eventide/generator';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import type { Alert } from './alert';
+import type { Alert } from '../domain/alert';
+import type { DailyUse, HourlyTotal } from '../domain/rollups';
+import { FLAT_TARIFF } from '../domain/rollups';
+import type { Usage } from '../domain/usage';
 import { runMetering } from './pipeline';
-import type { DailyUse, HourlyTotal } from './rollups';
-import { FLAT_TARIFF } from './rollups';
-import type { Usage } from './usage';
 
 const START = '2026-03-07T05:00:00Z'; // crosses the spring DST change (2026-03-08 has 23 hours)
 

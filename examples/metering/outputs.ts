@@ -3,10 +3,13 @@ import { join } from 'node:path';
 import type { InvalidRecord, Sink } from '@eventide/core';
 import { FileSink } from '@eventide/core/node';
 import { csvHeader, csvLine } from '@eventide/generator';
+import { type SqlDatabase, SqlSink, type Table } from '@eventide/sql';
 import { parse } from 'csv-parse/sync';
-import type { Alert } from './alert';
-import type { DailyUse, HourlyTotal } from './rollups';
-import type { Usage } from './usage';
+import type { Alert } from '../domain/alert';
+import type { DailyUse, HourlyTotal } from '../domain/rollups';
+import { invalidRow, lateRow } from '../domain/rows';
+import { TABLES } from '../domain/store';
+import type { Usage } from '../domain/usage';
 
 /**
  * The main job's output files: their names, columns and how a value becomes a row. One table, used
@@ -14,44 +17,6 @@ import type { Usage } from './usage';
  */
 
 export type Format = 'csv' | 'ndjson';
-
-/** An invalid record as an output row: a one-line reason, the operator, the record as JSON. */
-export interface InvalidRow {
-  readonly reason: string;
-  readonly operator: string;
-  readonly row: string;
-}
-
-export function invalidRow(r: InvalidRecord<unknown>): InvalidRow {
-  return { reason: oneLine(r.reason), operator: r.operator, row: JSON.stringify(r.value) };
-}
-
-/** zod's reasons are pretty-printed JSON over several lines: one line, collapsed whitespace. */
-function oneLine(reason: string): string {
-  try {
-    const issues = JSON.parse(reason) as { path?: unknown[]; message?: string }[];
-    if (Array.isArray(issues)) {
-      return issues.map((i) => `${(i.path ?? []).join('.') || 'row'}: ${i.message ?? 'invalid'}`).join('; ');
-    }
-  } catch {
-    // not JSON: collapse it below
-  }
-  return reason.replace(/\s+/g, ' ').trim();
-}
-
-/** A late reading as a row: times in ISO-8601 UTC like every other file. */
-export function lateRow(u: Usage): Record<string, unknown> {
-  return {
-    service_uid: u.service_uid,
-    commodity: u.commodity,
-    unit: u.unit,
-    quantity: u.quantity,
-    ts: new Date(u.ts).toISOString(),
-    zip: u.zip,
-    borough: u.borough,
-    correction: u.correction,
-  };
-}
 
 const HOURLY = ['area', 'commodity', 'unit', 'hour_start', 'quantity', 'readings'] as const;
 
@@ -142,4 +107,41 @@ export function readAlerts(dir: string, format: Format): Alert[] {
     since_ms: Date.parse(r.since!),
     detail: r.detail!,
   }));
+}
+
+type Rows = { [K in OutputName]: (v: never) => Record<string, unknown> };
+const DB_ROWS = (part: string): Rows => ({
+  zip: (t: HourlyTotal) => ({ ...t, part }),
+  borough: (t: HourlyTotal) => ({ ...t, part }),
+  daily: (d: DailyUse) => d as unknown as Record<string, unknown>,
+  alerts: (a: Alert) => ({
+    type: a.type,
+    service_uid: a.service_uid,
+    commodity: a.commodity,
+    at: a.at,
+    since: a.since,
+    detail: a.detail,
+  }),
+  late: (u: Usage) => lateRow(u),
+  invalid: (r: InvalidRecord<unknown>) => invalidRow(r) as unknown as Record<string, unknown>,
+});
+
+/**
+ * The exactly-once sink of one output. `part` names the run's share of services; the sink's name
+ * in the database's bookkeeping is `<table>@<part>`, stable across restarts.
+ */
+export function sqlSinkOf<T>(
+  db: SqlDatabase,
+  name: OutputName,
+  part: string,
+): SqlSink<T, Record<string, unknown>> {
+  const table = TABLES[name] as unknown as Table<Record<string, unknown>>;
+  return new SqlSink<T, Record<string, unknown>>(db, table, {
+    name: `${table.name}@${part}`,
+    row: DB_ROWS(part)[name] as (v: T) => Record<string, unknown>,
+    rejects: {
+      table: TABLES.invalid,
+      row: (refused, reason) => ({ reason, operator: 'sql', row: JSON.stringify(refused) }),
+    },
+  });
 }

@@ -2,10 +2,10 @@ import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { FileCheckpointStorage } from '@eventide/core/node';
+import type { Score } from '../domain/scoring';
+import { resetStore } from '../domain/store';
 import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
 import type { MeteringOptions, MeteringOutput, MeteringResult, MeteringSinks } from './pipeline';
-import type { Score } from './scoring';
-import { resetStore } from './store';
 
 /**
  * The metering job on several cores: each worker thread runs the whole pipeline on its share of

@@ -16,8 +16,14 @@ import {
   readings,
 } from '@eventide/generator';
 import { openDatabase } from '@eventide/sql';
-import { ALERT_TYPES, type Alert, leakAlerts, spikeAlerts, stoppedReporting, stuckAlerts } from './alerts';
-import { callbackSink, type Format, fileSinkOf, readAlerts } from './outputs';
+import {
+  ALERT_TYPES,
+  type Alert,
+  leakAlerts,
+  spikeAlerts,
+  stoppedReporting,
+  stuckAlerts,
+} from '../domain/alerts';
 import {
   type DailyUse,
   dailyUse,
@@ -26,10 +32,11 @@ import {
   hourlyByZip,
   LATE_FOR_DAY,
   LATE_READINGS,
-} from './rollups';
-import { type Score, score, TRUTH } from './scoring';
-import { partOf, resetStore, sqlSinkOf } from './store';
-import { registryOf, type Usage, usageOf } from './usage';
+} from '../domain/rollups';
+import { type Score, score, TRUTH } from '../domain/scoring';
+import { partOf, resetStore } from '../domain/store';
+import { registryOf, type Usage, usageOf } from '../domain/usage';
+import { callbackSink, type Format, fileSinkOf, readAlerts, sqlSinkOf } from './outputs';
 
 /**
  * The main job: generated readings of a New York City fleet → validation, event time, settled

@@ -6,8 +6,8 @@ import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../scripts/postgres-server';
+import { MeteringStore, TABLES } from '../domain/store';
 import { readRows } from './outputs';
-import { MeteringStore, TABLES } from './store';
 
 // The main job killed with SIGKILL at random moments, then run again with the same command:
 // its output files must hold exactly the lines of an uninterrupted run, and its database (SQLite

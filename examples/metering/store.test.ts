@@ -5,11 +5,11 @@ import { createFleet, type MeterReading, readings } from '@eventide/generator';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../scripts/postgres-server';
+import { FLAT_TARIFF } from '../domain/rollups';
+import { MeteringStore } from '../domain/store';
+import { registryOf } from '../domain/usage';
 import { readAlerts } from './outputs';
 import { runMeteringParallel } from './parallel';
-import { FLAT_TARIFF } from './rollups';
-import { MeteringStore } from './store';
-import { registryOf } from './usage';
 
 // The query API over the job's database, on SQLite and PostgreSQL, against brute force: a run
 // without delivery faults (no revisions, duplicates or late rows), on two workers so the hourly

@@ -1,14 +1,15 @@
 import { createFleet, type Label, readings } from '@eventide/generator';
-import type { Alert } from '../metering/alert';
-import { usageOfRun } from '../metering/usage';
-import { spikeAlerts } from './spike';
+import type { Alert } from '../domain/alert';
+import { type Score, score } from '../domain/scoring';
+import { spikeAlerts } from '../domain/spike';
+import { usageOfRun } from '../domain/usage';
 
 /** Spike alerts on a fleet with spikes injected (and nothing else), with the spike labels. */
 export async function runSpikeAlerts(
   services = 400,
   days = 3,
   seed = 11,
-): Promise<{ alerts: Alert[]; labels: Label[] }> {
+): Promise<{ alerts: Alert[]; labels: Label[]; score: Score }> {
   const fleet = createFleet({ seed, services });
   const run = readings(fleet, {
     start: '2026-01-05T05:00:00Z',
@@ -19,5 +20,6 @@ export async function runSpikeAlerts(
   const labels: Label[] = [];
   const usage = usageOfRun(run, (l) => labels.push(l));
   const alerts = await spikeAlerts(usage, run.resolved.intervalMs).collect();
-  return { alerts, labels };
+  const { start, end, intervalMs } = run.resolved;
+  return { alerts, labels, score: score('spike', alerts, labels, start, end, intervalMs) };
 }

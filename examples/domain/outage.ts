@@ -1,7 +1,7 @@
 import { CEP, Pattern } from '@eventide/cep';
 import type { DataStream } from '@eventide/core';
-import { type Alert, alert } from '../metering/alert';
-import type { Usage } from '../metering/usage';
+import { type Alert, alert } from './alert';
+import type { Usage } from './usage';
 
 const HOUR_MS = 3_600_000;
 

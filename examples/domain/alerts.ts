@@ -1,8 +1,8 @@
 import { AfterMatchSkipStrategy, CEP, Pattern } from '@eventide/cep';
 import type { DataStream } from '@eventide/core';
-import { stoppedReporting } from '../outage-detection/outage';
-import { spikeAlerts } from '../spike-alerts/spike';
 import { ALERT_TYPES, type Alert, type AlertType, alert } from './alert';
+import { stoppedReporting } from './outage';
+import { spikeAlerts } from './spike';
 import type { Usage } from './usage';
 
 export { ALERT_TYPES, type Alert, type AlertType, spikeAlerts, stoppedReporting };

@@ -6,8 +6,8 @@ import {
   type KeyedProcessFunction,
   ValueStateDescriptor,
 } from '@eventide/core';
-import { type Alert, alert } from '../metering/alert';
-import type { Usage } from '../metering/usage';
+import { type Alert, alert } from './alert';
+import type { Usage } from './usage';
 
 /**
  * Consumption spikes, FlinkCEP's temperature-monitoring example adapted to meters: two consecutive

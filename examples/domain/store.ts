@@ -1,16 +1,4 @@
-import type { InvalidRecord } from '@eventide/core';
-import {
-  defineTable,
-  openDatabase,
-  resetTables,
-  type SqlDatabase,
-  SqlSink,
-  type SqlValue,
-} from '@eventide/sql';
-import type { Alert } from './alert';
-import { invalidRow, lateRow, type OutputName } from './outputs';
-import type { DailyUse, HourlyTotal } from './rollups';
-import type { Usage } from './usage';
+import { defineTable, openDatabase, resetTables, type SqlDatabase, type SqlValue } from '@eventide/sql';
 
 /**
  * The main job's results in a database (SQLite by default, PostgreSQL with `--db postgres://…`):
@@ -104,43 +92,6 @@ export const JOB_TABLES = [
 /** The name of the share of services a run covers, as the hourly tables record it. */
 export function partOf(partition: { readonly index: number; readonly count: number } | undefined): string {
   return partition === undefined ? '0-of-1' : `${partition.index}-of-${partition.count}`;
-}
-
-type Rows = { [K in OutputName]: (v: never) => Record<string, unknown> };
-const ROWS = (part: string): Rows => ({
-  zip: (t: HourlyTotal) => ({ ...t, part }),
-  borough: (t: HourlyTotal) => ({ ...t, part }),
-  daily: (d: DailyUse) => d as unknown as Record<string, unknown>,
-  alerts: (a: Alert) => ({
-    type: a.type,
-    service_uid: a.service_uid,
-    commodity: a.commodity,
-    at: a.at,
-    since: a.since,
-    detail: a.detail,
-  }),
-  late: (u: Usage) => lateRow(u),
-  invalid: (r: InvalidRecord<unknown>) => invalidRow(r) as unknown as Record<string, unknown>,
-});
-
-/**
- * The exactly-once sink of one output. `part` names the run's share of services; the sink's name
- * in the database's bookkeeping is `<table>@<part>`, stable across restarts.
- */
-export function sqlSinkOf<T>(
-  db: SqlDatabase,
-  name: OutputName,
-  part: string,
-): SqlSink<T, Record<string, unknown>> {
-  const table = TABLES[name] as unknown as import('@eventide/sql').Table<Record<string, unknown>>;
-  return new SqlSink<T, Record<string, unknown>>(db, table, {
-    name: `${table.name}@${part}`,
-    row: ROWS(part)[name] as (v: T) => Record<string, unknown>,
-    rejects: {
-      table: TABLES.invalid,
-      row: (refused, reason) => ({ reason, operator: 'sql', row: JSON.stringify(refused) }),
-    },
-  });
 }
 
 /** Empties the job's tables: a run that starts over (not one that resumes) calls it first. */
