@@ -20,8 +20,13 @@ type Message =
   | { kind: 'progress'; done: number; total: number; rows: number }
   | { kind: 'done'; result: MeteringResult };
 
-/** Where worker `index` of `count` keeps its files and checkpoints. */
-export function workerOutput(output: MeteringOutput, index: number, count: number): MeteringOutput {
+/** Where worker `index` of `count` keeps its files and checkpoints; `startOver` as decided for all. */
+export function workerOutput(
+  output: MeteringOutput,
+  index: number,
+  count: number,
+  startOver?: boolean,
+): MeteringOutput {
   const name = `${index}-of-${count}`;
   return {
     dir: join(output.dir, '.workers', name),
@@ -29,6 +34,7 @@ export function workerOutput(output: MeteringOutput, index: number, count: numbe
     checkpointDir:
       output.checkpointDir === undefined ? undefined : join(output.checkpointDir, `worker-${name}`),
     fresh: output.fresh,
+    startOver,
     checkpointInterval: output.checkpointInterval,
     db: output.db,
   };
@@ -140,7 +146,10 @@ export async function runMeteringParallel(
     total: 1,
     rows: 0,
   });
-  if (output.db !== undefined && (await startsOver(output, workers))) await resetStore(output.db);
+  // One decision for every worker: all start over, or all resume (a worker that had finished
+  // resumes its finished checkpoint and has nothing left to do).
+  const startOver = await startsOver(output, workers);
+  if (output.db !== undefined && startOver) await resetStore(output.db);
   const threads: Worker[] = [];
   let stopped = false;
   output.onStart?.(async () => {
@@ -150,7 +159,7 @@ export async function runMeteringParallel(
   const results = await Promise.all(
     Array.from({ length: workers }, (_, index) => {
       return new Promise<MeteringResult>((resolve, reject) => {
-        const share = workerOutput(output, index, workers);
+        const share = workerOutput(output, index, workers, startOver);
         const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
           workerData: { options: { ...options, partition: { index, count: workers } }, output: share },
           execArgv: ['--conditions=@eventide/source'],

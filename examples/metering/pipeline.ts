@@ -80,6 +80,13 @@ export interface MeteringOutput {
   readonly checkpointDir?: string;
   /** Ignore existing checkpoints and start from the beginning. */
   readonly fresh?: boolean;
+  /**
+   * Set by a caller that decided for several runs at once (the parallel job for its workers):
+   * true starts over, false resumes the latest checkpoint even when it is a finished one (a
+   * worker that had finished when the job was killed stays finished, and writes nothing twice).
+   * Unset: start over when `fresh`, or when the latest checkpoint is a finished run.
+   */
+  readonly startOver?: boolean;
   /** Default every 10 s. */
   readonly checkpointInterval?: CheckpointInterval;
   /**
@@ -186,7 +193,7 @@ export async function runMetering(
   // A run that finished leaves a finished checkpoint: the next run starts over rather than
   // resuming a run with nothing left to do.
   const latest = await storage?.latest();
-  const fresh = output?.fresh === true || latest?.finished === true;
+  const fresh = output?.startOver ?? (output?.fresh === true || latest?.finished === true);
   // A worker's share leaves the database to the parent, which empties it once for all workers.
   if (output?.db !== undefined && options.partition === undefined && (fresh || latest === undefined))
     await resetStore(output.db);
