@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { redactUrl } from '@eventide/sql';
@@ -8,11 +8,19 @@ import { registryOf } from '../domain/usage';
 import { billsOf, dailyUseFromCsv, writeBills } from './billing';
 
 // Bills go to the main job's database (a SQLite file, or a postgres:// URL as the first argument).
-const db = process.argv.slice(2).find((a) => a !== '--') ?? join('out', 'metering.db');
+// Paths are relative to where pnpm was started, as for the main job.
+const base = process.env.INIT_CWD ?? process.cwd();
+const arg = process.argv.slice(2).find((a) => a !== '--');
+const db =
+  arg === undefined
+    ? join(base, 'out', 'metering.db')
+    : /^postgres(ql)?:\/\//i.test(arg)
+      ? arg
+      : resolve(base, arg);
 
 // The CSV the generator writes (eventide-gen --services 500 --days 7 --seed 42 --anomalies on
 // --faults on --out out/batch-input), created here if it is not there yet.
-const dir = join('out', 'batch-input');
+const dir = join(base, 'out', 'batch-input');
 const fleet = createFleet({ seed: 42, services: 500 });
 const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 7, anomalies: true, faults: true });
 if (!existsSync(join(dir, 'readings.csv'))) await writeRun(run, { dir, format: 'csv' });

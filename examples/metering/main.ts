@@ -2,14 +2,20 @@
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StopOptions } from '@eventide/core';
+import { claimOutputDir, OutputPathError } from '@eventide/core/node';
 import { redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from '../domain/alerts';
+import { OUTPUT_FILES } from './outputs';
 import { runMeteringParallel } from './parallel';
 import { DEFAULT_START, type MeteringOutput, type MeteringResult, runMetering } from './pipeline';
+
+/** Readings in one run unless --no-limits (100,000 services for a day took 14 minutes on one core). */
+const MAX_READINGS = 100_000_000;
+const MAX_SERVICES = 1_000_000;
 
 const HELP = `eventide metering job: generate readings, roll them up, raise alerts, score them
 
@@ -31,7 +37,12 @@ Usage: pnpm start [-- options]
   --checkpoint-every <s>
                    seconds between checkpoints (default 10)
   --fresh          ignore existing checkpoints and start from the beginning
+  --force          write into an --out directory this job did not make, replacing its files
+  --no-limits      allow runs above ${MAX_READINGS.toLocaleString('en-US')} readings or ${MAX_SERVICES.toLocaleString('en-US')} services
   -h, --help       show this help
+
+Relative paths are taken from the directory pnpm was started in. Output files are never written
+through a symbolic link.
 
 Outputs are exactly-once: a line appears in a file only once its checkpoint is durable, and a
 resumed run ends with the same lines as an uninterrupted one. Ctrl-C (SIGINT) or SIGTERM stops
@@ -41,8 +52,11 @@ after a last checkpoint.
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
 
-function fail(message: string): never {
-  process.stderr.write(`eventide metering: ${message}\nRun pnpm start -- --help for the options.\n`);
+/** One line saying what is wrong, exit 2; `usage` adds where the options are explained. */
+function fail(message: string, usage = true): never {
+  process.stderr.write(
+    `eventide metering: ${message}\n${usage ? 'Run pnpm start -- --help for the options.\n' : ''}`,
+  );
   process.exit(2);
 }
 
@@ -62,6 +76,8 @@ try {
       'checkpoint-dir': { type: 'string' },
       'checkpoint-every': { type: 'string', default: '10' },
       fresh: { type: 'boolean', default: false },
+      force: { type: 'boolean', default: false },
+      'no-limits': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -85,10 +101,34 @@ const days = Number(values.days);
 if (!(Number.isFinite(days) && days > 0)) fail(`--days must be a positive number, got '${values.days}'`);
 const format = values.format as string;
 if (format !== 'csv' && format !== 'ndjson') fail(`--format must be csv or ndjson, got '${format}'`);
-const dir = values.out as string;
+// `pnpm start` runs in examples/: paths the user typed are relative to where pnpm was started.
+const base = process.env.INIT_CWD ?? process.cwd();
+const dir = resolve(base, values.out as string);
+/** A path as the user would type it from where they are. */
+const shown = (p: string) => {
+  const r = relative(base, p);
+  return r === '' ? '.' : r.startsWith('..') || isAbsolute(r) ? p : r;
+};
+const readingsEstimate = services * days * 288;
+if (!values['no-limits'] && (services > MAX_SERVICES || readingsEstimate > MAX_READINGS)) {
+  fail(
+    `${services.toLocaleString('en-US')} services × ${days} days is about ${Math.round(readingsEstimate).toLocaleString('en-US')} readings, above the limit of ${MAX_READINGS.toLocaleString('en-US')} readings and ${MAX_SERVICES.toLocaleString('en-US')} services; pass --no-limits to run it anyway`,
+  );
+}
 const dbFlag = (values.db as string | undefined) ?? join(dir, 'metering.db');
 if (dbFlag.length === 0) fail('--db needs a SQLite file, a postgres:// URL or none');
-const db = dbFlag === 'none' ? undefined : dbFlag;
+const db =
+  dbFlag === 'none' ? undefined : /^postgres(ql)?:\/\//i.test(dbFlag) ? dbFlag : resolve(base, dbFlag);
+try {
+  const files = (['zip', 'borough', 'daily', 'alerts', 'late', 'invalid'] as const).map(
+    (name) => `${OUTPUT_FILES[name].file}.${format}`,
+  );
+  if (db !== undefined && dirname(db) === dir) files.push(basename(db));
+  claimOutputDir(dir, files, { marker: '.eventide-metering', force: values.force as boolean });
+} catch (e) {
+  if (e instanceof OutputPathError) fail(e.message, false);
+  throw e;
+}
 const every = Number(values['checkpoint-every']);
 if (!(Number.isFinite(every) && every > 0)) {
   fail(`--checkpoint-every must be a positive number of seconds, got '${values['checkpoint-every']}'`);
@@ -105,7 +145,10 @@ let signalled: string | undefined;
 const output: MeteringOutput = {
   dir,
   format,
-  checkpointDir: (values['checkpoint-dir'] as string | undefined) ?? join(dir, '.checkpoints'),
+  checkpointDir:
+    values['checkpoint-dir'] === undefined
+      ? join(dir, '.checkpoints')
+      : resolve(base, values['checkpoint-dir'] as string),
   fresh: values.fresh as boolean,
   checkpointInterval: { ms: every * 1000 },
   db,
@@ -161,7 +204,9 @@ try {
       : await runMeteringParallel(options, workers, output, { progress });
 } catch (e) {
   bar?.stop();
-  fail((e as Error).message);
+  // the job failed (a database refused a connection, a disk filled up): one line, exit 1
+  process.stderr.write(`eventide metering: ${(e as Error).message}\n`);
+  process.exit(1);
 }
 bar?.stop();
 // A finished run leaves nothing to resume: the next run may use other options.
@@ -181,7 +226,7 @@ const lines = [
     ? []
     : [`resumed from checkpoint ${r.resumedFrom} (${output.checkpointDir})`]),
   `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`,
-  `late: ${n(r.late)} behind the hourly windows (out/late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
+  `late: ${n(r.late)} behind the hourly windows (late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
   `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; ${r.checkpoints.completed} checkpoint(s), last ${n(r.checkpoints.lastSizeBytes)} bytes in ${r.checkpoints.lastDurationMs} ms`,
   '',
   'alert               alerts  true+  labels  caught  precision  recall',
@@ -190,11 +235,11 @@ const lines = [
     return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}`;
   }),
   '',
-  `outputs in ${dir}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,
+  `outputs in ${shown(dir)}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,
   ...(db === undefined
     ? []
     : [
-        `and in ${/^postgres/i.test(db) ? redactUrl(db) : db}: tables hourly_by_zip, hourly_by_borough, daily_use, alerts, late_readings, invalid`,
+        `and in ${/^postgres/i.test(db) ? redactUrl(db) : shown(db)}: tables hourly_by_zip, hourly_by_borough, daily_use, alerts, late_readings, invalid`,
       ]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -60,6 +60,7 @@ export {
   readingsToCsv,
   readingsToNdjson,
   registrationsToCsv,
+  registrationsToNdjson,
 } from './sinks/format';
 // Sources
 export { type Pacing, ReadingRun, type RunOptions, readings } from './sources/run';

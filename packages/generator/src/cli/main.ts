@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { OutputPathError } from '@eventide/core/node';
 import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
 import { DEFAULT_ANOMALIES } from '../model/episodes';
@@ -6,6 +7,10 @@ import { createFleet } from '../model/fleet';
 import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/generator';
 import { type FileFormat, writeRun } from '../node/index';
 import { readings } from '../sources/run';
+
+/** Readings in one run unless --no-limits: about 80 GB of CSV. */
+export const MAX_ROWS = 200_000_000;
+export const MAX_SERVICES = 10_000_000;
 
 const HELP = `eventide-gen: seeded New York City smart-meter readings
 
@@ -21,7 +26,12 @@ Usage: eventide-gen [options]
   --faults <scale>    inject labelled delivery faults: on, off (default) or a multiple of the defaults
   --format <fmt>      csv (default) or ndjson
   --out <dir>         output directory (default ./out); writes readings, labels and registrations
+  --force             replace those files even in a directory eventide-gen did not write
+  --no-limits         allow runs above ${MAX_ROWS.toLocaleString('en-US')} readings or ${MAX_SERVICES.toLocaleString('en-US')} services
   -h, --help          show this help
+
+Output files are never written through a symbolic link. A directory eventide-gen wrote holds a
+.eventide-gen marker; its files are replaced by the next run there.
 
 Example: eventide-gen --services 5000 --days 2 --anomalies on --faults on --out data
 `;
@@ -80,6 +90,8 @@ export async function main(
         faults: { type: 'string', default: 'off' },
         format: { type: 'string', default: 'csv' },
         out: { type: 'string', default: 'out' },
+        force: { type: 'boolean', default: false },
+        'no-limits': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -99,14 +111,20 @@ export async function main(
       typeof faults === 'number'
         ? Object.fromEntries(FAULT_RATES.map((k) => [k, DEFAULT_FAULTS[k] * faults]))
         : faults;
-    const fleet = createFleet({
-      seed: integer('seed', values.seed, -2147483648),
-      services: integer('services', values.services, 1),
-    });
+    const services = integer('services', values.services, 1);
+    const days = positive('days', values.days);
+    const interval = integer('interval', values.interval, 1);
+    const estimate = services * days * (1440 / interval);
+    if (!values['no-limits'] && (services > MAX_SERVICES || estimate > MAX_ROWS)) {
+      throw new UsageError(
+        `${services.toLocaleString('en-US')} services × ${days} days at ${interval}-minute intervals is about ${Math.round(estimate).toLocaleString('en-US')} readings, above the limit of ${MAX_ROWS.toLocaleString('en-US')} readings and ${MAX_SERVICES.toLocaleString('en-US')} services; pass --no-limits to generate it anyway`,
+      );
+    }
+    const fleet = createFleet({ seed: integer('seed', values.seed, -2147483648), services });
     const run = readings(fleet, {
       start: values.start,
-      days: positive('days', values.days),
-      intervalMinutes: integer('interval', values.interval, 1),
+      days,
+      intervalMinutes: interval,
       profile,
       anomalies: typeof anomalies === 'number' ? { ...DEFAULT_ANOMALIES, rate: anomalies } : anomalies,
       faults: faultConfig,
@@ -121,6 +139,7 @@ export async function main(
     const started = performance.now();
     const summary = await writeRun(run, {
       dir: values.out,
+      force: values.force,
       format,
       onProgress: (done, total, rows) => {
         if (bar) {
@@ -138,6 +157,10 @@ export async function main(
     );
     return { code: 0 };
   } catch (e) {
+    if (e instanceof OutputPathError) {
+      io.stderr.write(`eventide-gen: ${e.message}\n`);
+      return { code: 2 };
+    }
     if (
       e instanceof UsageError ||
       e instanceof GeneratorConfigError ||
@@ -145,6 +168,11 @@ export async function main(
     ) {
       io.stderr.write(`eventide-gen: ${(e as Error).message}\nRun eventide-gen --help for the options.\n`);
       return { code: 2 };
+    }
+    // a file system error while writing (disk full, a file vanished): one line, not a stack
+    if (typeof (e as { code?: unknown }).code === 'string' || /^writing /.test((e as Error).message ?? '')) {
+      io.stderr.write(`eventide-gen: ${(e as Error).message}\n`);
+      return { code: 1 };
     }
     throw e;
   }

@@ -94,6 +94,13 @@ export function registrationsToCsv(registrations: readonly Registration[]): stri
   return out;
 }
 
+/** Registrations as NDJSON, one object per line. */
+export function registrationsToNdjson(registrations: readonly Registration[]): string {
+  let out = '';
+  for (const r of registrations) out += `${JSON.stringify(r)}\n`;
+  return out;
+}
+
 /** Labels as CSV lines (no header); `parameters` is a JSON cell. */
 export function labelsToCsv(labels: readonly Label[]): string {
   let out = '';

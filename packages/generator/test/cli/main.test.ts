@@ -1,4 +1,12 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -121,6 +129,85 @@ describe('eventide-gen', () => {
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).toContain('--help');
+    }
+  });
+});
+
+describe('eventide-gen with paths and sizes', () => {
+  const small = ['--services', '3', '--days', '0.05'];
+  const oneLine = (text: string) => text.trimEnd().split('\n').length === 1;
+
+  it('refuses an --out that is a file, or lies under one, in one line with exit 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-paths-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    for (const out of [join(dir, 'file'), join(dir, 'file', 'sub')]) {
+      const r = await cli(...small, '--out', out);
+      expect(r.code, out).toBe(2);
+      expect(oneLine(r.stderr), r.stderr).toBe(true);
+      expect(r.stderr).toMatch(/is a file|part of the path is a file/);
+    }
+  });
+
+  it('does not overwrite files in a directory it did not write, unless --force', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-existing-'));
+    writeFileSync(join(dir, 'readings.csv'), 'precious');
+    const r = await cli(...small, '--out', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/readings\.csv exists .*--force/);
+    expect(readFileSync(join(dir, 'readings.csv'), 'utf8')).toBe('precious');
+    const forced = await cli(...small, '--out', dir, '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'readings.csv'), 'utf8')).toMatch(/^interval_start,/);
+    // now the directory is its own (marked): a second run replaces its files without --force
+    expect((await cli(...small, '--out', dir, '--seed', '8')).code).toBe(0);
+  });
+
+  it('never follows a symbolic link where an output file goes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-link-'));
+    expect((await cli(...small, '--out', dir)).code).toBe(0);
+    const victim = join(mkdtempSync(join(tmpdir(), 'gen-victim-')), 'victim.txt');
+    writeFileSync(victim, 'keep me');
+    rmSync(join(dir, 'readings.csv'));
+    symlinkSync(victim, join(dir, 'readings.csv'));
+    for (const extra of [[], ['--force']]) {
+      const r = await cli(...small, '--out', dir, ...extra);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/readings\.csv is a symbolic link/);
+    }
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('refuses a directory where an output file goes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-dir-'));
+    mkdirSync(join(dir, 'labels.csv'));
+    const r = await cli(...small, '--out', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/labels\.csv is a directory/);
+  });
+
+  it('--format ndjson writes every file as NDJSON', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gen-ndjson-'));
+    expect((await cli(...small, '--format', 'ndjson', '--out', dir)).code).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual([
+      '.eventide-gen',
+      'labels.ndjson',
+      'readings.ndjson',
+      'registrations.ndjson',
+    ]);
+    const regs = readFileSync(join(dir, 'registrations.ndjson'), 'utf8').trim().split('\n');
+    expect(regs.map((l) => (JSON.parse(l) as { ServiceId: string }).ServiceId)).toHaveLength(3);
+  });
+
+  it('refuses sizes beyond the limits, at once, naming the flag that lifts them', async () => {
+    for (const args of [
+      ['--services', '1e12', '--days', '1'],
+      ['--services', '10', '--days', '1e9'],
+    ]) {
+      const started = performance.now();
+      const r = await cli(...args, '--out', mkdtempSync(join(tmpdir(), 'gen-size-')));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/above the limit .* pass --no-limits/);
+      expect(performance.now() - started).toBeLessThan(2000);
     }
   });
 });

@@ -1,0 +1,100 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+// The main job's command line with bad paths and sizes: one line saying what is wrong, exit 2,
+// and nothing of the user's overwritten.
+
+const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
+function job(...args: string[]) {
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--conditions=@eventide/source',
+      '--import',
+      'tsx',
+      'metering/main.ts',
+      '--services',
+      '4',
+      '--days',
+      '0.05',
+      ...args,
+    ],
+    { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: examples } },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const lines = (s: string) => s.trimEnd().split('\n').length;
+
+describe('main job command line', () => {
+  it('refuses an --out that is a file or under one, in one line', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metering-cli-'));
+    writeFileSync(join(dir, 'file'), 'x');
+    for (const out of [join(dir, 'file'), join(dir, 'file', 'sub')]) {
+      const r = job('--out', out);
+      expect(r.code, r.stderr).toBe(2);
+      expect(lines(r.stderr), r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/^eventide metering: .*(is a file|part of the path is a file)/);
+    }
+  });
+
+  it('does not overwrite files it did not write, unless --force; never through a link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metering-cli-'));
+    writeFileSync(join(dir, 'alerts.csv'), 'precious');
+    const r = job('--out', dir, '--workers', '1');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/alerts\.csv exists .* pass --force/);
+    expect(readFileSync(join(dir, 'alerts.csv'), 'utf8')).toBe('precious');
+    const forced = job('--out', dir, '--workers', '1', '--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'alerts.csv'), 'utf8')).toMatch(/^type,service_uid/);
+
+    const victim = join(mkdtempSync(join(tmpdir(), 'metering-victim-')), 'victim.txt');
+    writeFileSync(victim, 'keep me');
+    const linked = mkdtempSync(join(tmpdir(), 'metering-cli-'));
+    symlinkSync(victim, join(linked, 'daily-use.csv'));
+    const viaLink = job('--out', linked, '--workers', '1', '--force');
+    expect(viaLink.code).toBe(2);
+    expect(viaLink.stderr).toMatch(/daily-use\.csv is a symbolic link/);
+    expect(readFileSync(victim, 'utf8')).toBe('keep me');
+  });
+
+  it('says where the outputs are, relative to where it was started', () => {
+    const base = mkdtempSync(join(tmpdir(), 'metering-cli-base-'));
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--conditions=@eventide/source',
+        '--import',
+        'tsx',
+        'metering/main.ts',
+        '--services',
+        '4',
+        '--days',
+        '0.05',
+        '--workers',
+        '1',
+        '--out',
+        'results',
+      ],
+      { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: base } },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toContain('outputs in results/:');
+    expect(readFileSync(join(base, 'results', 'alerts.csv'), 'utf8')).toMatch(/^type,/);
+  });
+
+  it('refuses sizes beyond the limits, naming the flag that lifts them', () => {
+    for (const args of [
+      ['--services', '10000000'],
+      ['--days', '1e9'],
+    ]) {
+      const r = job(...args, '--out', mkdtempSync(join(tmpdir(), 'metering-cli-')));
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/above the limit .* pass --no-limits/);
+    }
+  });
+});
