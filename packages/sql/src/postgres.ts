@@ -11,8 +11,11 @@ import {
 import type { SqlValue } from './schema';
 
 export interface PostgresOptions {
-  /** Passed to pg's `Client` as they are (TLS: `ssl`; `connectionTimeoutMillis`; …). */
-  readonly client?: Omit<ClientConfig, 'connectionString' | 'types'>;
+  /**
+   * Passed to pg's `Client` as they are (TLS: `ssl`; `connectionTimeoutMillis`; `keepAlive`…), a
+   * plain object so that these types need no `pg` types installed.
+   */
+  readonly client?: Readonly<Record<string, unknown>>;
   readonly retry?: RetryOptions;
 }
 
@@ -66,7 +69,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     const c = new pg.Client({
       connectionTimeoutMillis: 10_000,
       keepAlive: true,
-      ...options.client,
+      ...(options.client as ClientConfig | undefined),
       connectionString: url,
       types,
     });
