@@ -1,4 +1,11 @@
-import { defineTable, openDatabase, resetTables, type SqlDatabase, type SqlValue } from '@eventide/sql';
+import {
+  defineTable,
+  ensureTables,
+  openDatabase,
+  resetTables,
+  type SqlDatabase,
+  type SqlValue,
+} from '@eventide/sql';
 
 /**
  * The main job's results in a database (SQLite by default, PostgreSQL with `--db postgres://…`):
@@ -155,8 +162,11 @@ const round4 = (x: number) => Number(x.toFixed(4));
 export class MeteringStore {
   private constructor(readonly db: SqlDatabase) {}
 
+  /** Opens the job's database, creating its tables if it has none yet (queries then find nothing). */
   static async open(target: string): Promise<MeteringStore> {
-    return new MeteringStore(await openDatabase(target));
+    const db = await openDatabase(target);
+    await ensureTables(db, Object.values(TABLES));
+    return new MeteringStore(db);
   }
 
   /** A service's use and cost per day between two dates. */
