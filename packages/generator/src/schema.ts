@@ -13,6 +13,7 @@ import type { MeterReading } from './model/reading';
 const isoInstant = z.iso.datetime({ offset: true });
 const amount = z.number().finite().nonnegative();
 
+/** The zod schema of a valid reading row: what `DataStream.validate` checks rows against. */
 export const ReadingSchema = z.object({
   interval_start: isoInstant,
   interval_end: isoInstant,

@@ -21,6 +21,7 @@ export interface SqlTransactionScope {
   savepoint<T>(fn: () => Promise<T>): Promise<T>;
 }
 
+/** An open SQLite or PostgreSQL database: queries with `?` placeholders, and transactions run one at a time. */
 export interface SqlDatabase {
   readonly dialect: Dialect;
   /** Where it is: the SQLite file, or the PostgreSQL URL without its password. */
@@ -78,6 +79,7 @@ export class SqlConnectionError extends Error {
   }
 }
 
+/** How transient failures are retried: attempts and exponential backoff. */
 export interface RetryOptions {
   /** Attempts in all, the first included (default 8). */
   readonly attempts?: number;

@@ -3,6 +3,7 @@ import type { SqlDatabase } from './database';
 import { openPostgres, type PostgresOptions } from './postgres';
 import { openSqlite, type SqliteOptions } from './sqlite';
 
+/** Options of `openDatabase`: those of SQLite and of PostgreSQL. */
 export type OpenOptions = SqliteOptions & PostgresOptions;
 
 /**

@@ -10,6 +10,7 @@ import {
 } from './database';
 import type { SqlValue } from './schema';
 
+/** Options of `openPostgres`: client options passed to pg, and retries. */
 export interface PostgresOptions {
   /**
    * Passed to pg's `Client` as they are (TLS: `ssl`; `connectionTimeoutMillis`; `keepAlive`…), a

@@ -19,6 +19,7 @@ export type SqlValue = string | number | null;
  */
 export type ColumnType = 'text' | 'integer' | 'real' | 'timestamp' | 'date';
 
+/** A column: its type, the longest text it accepts, and whether it accepts null. */
 export interface ColumnSpec {
   readonly type: ColumnType;
   /** `text` only: the longest value accepted (characters). */
@@ -64,6 +65,7 @@ export interface Table<Row = Record<string, SqlValue>> {
 /** A table of any row type (what functions over tables take). */
 export type AnyTable = Table<never>;
 
+/** Which database a statement is written for. */
 export type Dialect = 'sqlite' | 'postgres';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]{0,47}$/;

@@ -69,6 +69,7 @@ export async function resetTables(db: SqlDatabase, tables: readonly AnyTable[]):
   });
 }
 
+/** Options of a `SqlSink`: its name, how values become rows, where refused rows go, batch size. */
 export interface SqlSinkOptions<T, Row> {
   /**
    * Names this sink in the database's bookkeeping: unique among the sinks writing one database at

@@ -10,6 +10,7 @@ import {
 } from './database';
 import type { SqlValue } from './schema';
 
+/** Options of `openSqlite`: the busy timeout and retries. */
 export interface SqliteOptions {
   /** How long a writer waits for another connection's write lock before failing (default 10 s). */
   readonly busyTimeoutMs?: number;

@@ -7,6 +7,7 @@ export type Action = 'take' | 'ignore' | 'proceed';
 /** `pending`: a trailing `notFollowedBy`, whose partial matches become matches when their window closes. */
 export type StateKind = 'start' | 'normal' | 'final' | 'stop' | 'pending';
 
+/** An edge of the compiled NFA: take, ignore or proceed, its condition and its target state. */
 export interface Transition<T> {
   readonly action: Action;
   readonly target: NFAStateNode<T>;

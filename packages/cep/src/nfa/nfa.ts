@@ -59,6 +59,7 @@ type PlainComputationState = [
   startId: [number, number] | null,
 ];
 
+/** What advancing a key's NFA gave: completed matches and timed-out partial matches. */
 export interface AdvanceResult<T> {
   readonly matches: Match<T>[];
   /** Timed-out partial matches with their timeout timestamps (when asked for). */

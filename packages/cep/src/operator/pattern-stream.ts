@@ -7,6 +7,7 @@ import type { Match } from '../nfa/nfa';
 import type { Pattern } from '../pattern/pattern';
 import { CepOperator, type PatternContext, type PatternProcessFunction } from './cep-operator';
 
+/** Options of `CEP.pattern`: the cap on partial matches per key and the order of equal timestamps. */
 export interface CepOptions<T> {
   /** Orders events that share a timestamp (default: arrival order). */
   readonly comparator?: (a: T, b: T) => number;

@@ -4,6 +4,7 @@ import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
 import { type Match, NFA, type NFAState } from '../nfa/nfa';
 import type { Pattern } from '../pattern/pattern';
 
+/** Options of `NFATestHarness.forPattern`. */
 export interface HarnessOptions {
   /** Overrides the pattern's own after-match skip strategy. */
   readonly skipStrategy?: AfterMatchSkipStrategy;

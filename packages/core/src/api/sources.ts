@@ -4,6 +4,7 @@ import { IllegalArgumentError } from '../errors';
 import type { ElementReader, SourceNode } from '../runtime/plan';
 import type { Batch, StreamElement, TimelineItem } from '../types';
 
+/** How `DataStream.from` reads an array, iterable or async iterable. */
 export interface SourceOptions {
   /** Records per batch for iterables and timelines (default 1024). Results never depend on it. */
   readonly batchSize?: number;

@@ -3,6 +3,7 @@ export function encodeTime(t: number): number | string {
   return Number.isFinite(t) ? t : String(t);
 }
 
+/** The inverse of `encodeTime`: a timestamp from its JSON-safe form (±∞ included). */
 export function decodeTime(v: unknown): number {
   return typeof v === 'string' ? Number(v) : (v as number);
 }

@@ -11,6 +11,7 @@ import {
 } from '../runtime/checkpoint';
 import { writeFileAtomic } from './fsync';
 
+/** How many checkpoints a `FileCheckpointStorage` keeps, and where it reports a skipped one. */
 export interface FileCheckpointStorageOptions {
   /** Complete checkpoints kept (default 3); older ones are deleted after a newer one is durable. */
   readonly retain?: number;

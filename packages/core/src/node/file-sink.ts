@@ -16,6 +16,7 @@ import type { TwoPhaseCommitSink } from '../connectors';
 import { IllegalArgumentError } from '../errors';
 import { fsyncDir, writeFileAtomic } from './fsync';
 
+/** How a `FileSink` turns values into text, and the header of a fresh file. */
 export interface FileSinkOptions<T> {
   /** Turns a batch of values into text (e.g. CSV or NDJSON lines, each ending in a newline). */
   readonly format: (values: readonly T[]) => string;

@@ -6,6 +6,7 @@ export class OutputPathError extends Error {
   override readonly name = 'OutputPathError';
 }
 
+/** How `claimOutputDir` recognises a tool's own directory, and whether it may overwrite others. */
 export interface ClaimOptions {
   /**
    * A file the tool leaves in directories it writes (`.eventide-gen`): its files there are its own

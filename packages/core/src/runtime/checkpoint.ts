@@ -23,6 +23,7 @@ export interface Checkpoint {
   readonly metrics: Readonly<Record<string, Readonly<Record<string, number>>>>;
 }
 
+/** One operator's part of a checkpoint: its kind, its configuration (checked on restore) and its state. */
 export interface OperatorCheckpoint {
   readonly kind: string;
   /** The configuration the state belongs to (window size, pattern, …), compared on restore. */
@@ -67,6 +68,7 @@ export function encodeCheckpoint(checkpoint: Checkpoint): string {
   });
 }
 
+/** Reads a checkpoint written by `encodeCheckpoint` (±∞ and NaN kept), refusing text that is not one. */
 export function decodeCheckpoint(text: string): Checkpoint {
   const value = JSON.parse(text, (_key, v: unknown) => {
     if (v !== null && typeof v === 'object' && !Array.isArray(v)) {

@@ -44,6 +44,7 @@ export interface CheckpointOptions {
   readonly dropState?: readonly string[];
 }
 
+/** How `connect` runs a job: restore, checkpoints, backpressure, the clock, metrics and source slices. */
 export interface ConnectOptions {
   /** Restores operator state from `job.snapshot()` of an earlier run, or from a checkpoint object. */
   readonly restore?: PipelineSnapshot | Checkpoint;

@@ -22,6 +22,7 @@ export interface ZipCode {
   readonly businessFactor: number;
 }
 
+/** One of New York City's five boroughs. */
 export type Borough = 'Manhattan' | 'Bronx' | 'Brooklyn' | 'Queens' | 'Staten Island';
 
 type Row = readonly [zip: string, population: number, businessFactor?: number];

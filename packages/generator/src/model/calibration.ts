@@ -10,6 +10,7 @@ export type ScaleDistribution =
   | { readonly kind: 'lognormal'; readonly median: number; readonly sigma: number }
   | { readonly kind: 'uniform'; readonly min: number; readonly max: number };
 
+/** A calibration: `nyc` (New York City anchors) or `seed` (the original project's simple curves). */
 export type ProfileName = 'nyc' | 'seed';
 
 /** The figures and shapes of one calibration. */

@@ -12,6 +12,7 @@ export const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
+/** Every anomaly the generator can inject, each labelled. */
 export const ANOMALY_TYPES = Object.freeze([
   'spike',
   'theft-constant',
@@ -24,6 +25,7 @@ export const ANOMALY_TYPES = Object.freeze([
   'leak',
 ] as const);
 
+/** One of `ANOMALY_TYPES`. */
 export type AnomalyType = (typeof ANOMALY_TYPES)[number];
 
 const TYPES_BY_COMMODITY: Record<Commodity, readonly AnomalyType[]> = {
@@ -41,6 +43,7 @@ export interface AnomalyConfig {
   readonly types?: readonly AnomalyType[];
 }
 
+/** What `anomalies: true` means: every type, 0.02 episodes per service-day. */
 export const DEFAULT_ANOMALIES: AnomalyConfig = Object.freeze({ rate: 0.02 });
 
 /** Delivery-fault episode types (the other faults are per reading). */

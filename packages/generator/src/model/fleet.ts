@@ -10,6 +10,7 @@ import { bytes16, hash32, pickCumulative, Stream, unit } from './random';
  */
 
 export type Commodity = 'electricity' | 'gas' | 'water';
+/** Whether a premise is a household or a business. */
 export type PremiseKind = 'household' | 'business';
 /** What a premise uses gas for, if it has a gas service. */
 export type GasUse = 'heating' | 'cooking' | 'none';
@@ -63,6 +64,7 @@ export interface Registration {
   readonly TariffName: string;
 }
 
+/** The seed and size of a fleet. */
 export interface FleetConfig {
   /** Any integer; the same seed gives the same fleet. */
   readonly seed: number;
@@ -250,6 +252,7 @@ export class Fleet {
   }
 }
 
+/** A service's registration row (`ServiceId`, ZIP, meter, address, borough, tariff…). */
 export function registrationOf(s: Service): Registration {
   const p = s.premise;
   return {

@@ -67,6 +67,7 @@ export const FAULT_RATES = [
   'malformed',
 ] as const;
 
+/** What `faults: true` means: the rates of each delivery fault. */
 export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   outOfOrder: 0.02,
   maxDelayMinutes: 30,
@@ -78,6 +79,7 @@ export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
   malformed: 0.001,
 });
 
+/** Every delivery fault at rate 0. */
 export const NO_FAULTS: FaultConfig = Object.freeze({
   outOfOrder: 0,
   maxDelayMinutes: 30,
@@ -89,6 +91,7 @@ export const NO_FAULTS: FaultConfig = Object.freeze({
   malformed: 0,
 });
 
+/** How a malformed row is broken. */
 export type MalformedVariant = 'negative' | 'non-numeric' | 'missing-field' | 'bad-timestamp';
 const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
   'negative',
@@ -98,6 +101,7 @@ const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
 ];
 const BAD_TIMESTAMPS = ['2026-02-30T25:00:00Z', 'N/A', '13/45/2026 10:00'];
 
+/** What `readings(fleet, config)` generates: the time range, interval, calibration, anomalies and faults. */
 export interface ReadingConfig {
   /** First interval start (UTC; ISO string, Date or epoch ms), on the interval grid. */
   readonly start: string | Date | number;

@@ -52,6 +52,7 @@ export const READING_FIELDS = [
   'quantity',
 ] as const satisfies readonly (keyof MeterReading)[];
 
+/** Whether a label marks an anomaly of the meter or a fault of the delivery. */
 export type LabelKind = 'anomaly' | 'fault';
 
 /** Ground truth for one injected anomaly or delivery fault. */
@@ -69,6 +70,7 @@ export interface Label {
   readonly parameters: Readonly<Record<string, number | string>>;
 }
 
+/** The columns of a labels file, in order. */
 export const LABEL_FIELDS = [
   'kind',
   'type',

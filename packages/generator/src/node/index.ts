@@ -16,8 +16,10 @@ import {
 } from '../sinks/format';
 import type { ReadingRun } from '../sources/run';
 
+/** The file format `writeRun` writes. */
 export type FileFormat = 'csv' | 'ndjson';
 
+/** Where and how `writeRun` writes. */
 export interface WriteOptions {
   /**
    * Output directory, created if missing. Files there are replaced only if this function made the
@@ -31,6 +33,7 @@ export interface WriteOptions {
   readonly onProgress?: (stepsDone: number, steps: number, rows: number) => void;
 }
 
+/** What `writeRun` wrote: the paths and the numbers of rows and labels. */
 export interface WriteSummary {
   readonly readings: string;
   readonly labels: string;

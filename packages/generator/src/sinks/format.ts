@@ -73,6 +73,7 @@ export function readingsToNdjson(rows: readonly MeterReading[]): string {
   return out;
 }
 
+/** The columns of a registrations file, in order. */
 export const REGISTRATION_FIELDS = [
   'ServiceId',
   'ServiceZipcode',

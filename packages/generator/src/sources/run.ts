@@ -17,6 +17,7 @@ export interface Pacing {
   readonly scheduler?: SchedulerLike;
 }
 
+/** Options of a run's source: where its labels go. */
 export interface RunOptions {
   /** Rows per batch; default one batch per interval step. Never changes the row sequence. */
   readonly batchSize?: number;

@@ -1,0 +1,50 @@
+// Every public export of every package entry has TSDoc: lists the exports without any, and fails.
+// (TypeDoc builds the API reference, `pnpm docs`, and checks its links; this checks coverage.)
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const entries = [
+  'packages/core/src/index.ts',
+  'packages/core/src/operator.ts',
+  'packages/core/src/node/index.ts',
+  'packages/cep/src/index.ts',
+  'packages/cep/src/testing/index.ts',
+  'packages/generator/src/index.ts',
+  'packages/generator/src/node/index.ts',
+  'packages/sql/src/index.ts',
+].map((e) => join(root, e));
+const config = ts.getParsedCommandLineOfConfigFile(
+  join(root, 'tsconfig.typedoc.json'),
+  {},
+  {
+    ...ts.sys,
+    onUnRecoverableConfigFileDiagnostic: (d) => {
+      throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+    },
+  },
+);
+const program = ts.createProgram(entries, config.options);
+const checker = program.getTypeChecker();
+const missing = [];
+let exported = 0;
+for (const entry of entries) {
+  const source = program.getSourceFile(entry);
+  const module = checker.getSymbolAtLocation(source);
+  for (const sym of checker.getExportsOfModule(module)) {
+    exported++;
+    const target = sym.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(sym) : sym;
+    const documented =
+      target.getDocumentationComment(checker).length > 0 ||
+      (target.declarations ?? []).some((d) => ts.getJSDocCommentsAndTags(d).length > 0);
+    if (!documented) missing.push(`${entry.slice(root.length + 1)}: ${sym.getName()}`);
+  }
+}
+if (missing.length > 0) {
+  console.error(
+    `✗ ${missing.length} of ${exported} public exports have no TSDoc:\n  ${missing.join('\n  ')}`,
+  );
+  process.exit(1);
+}
+console.log(`✓ all ${exported} public exports of ${entries.length} entries have TSDoc`);
