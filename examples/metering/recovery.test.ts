@@ -35,6 +35,7 @@ function start(out: string, workers: number, db?: string): ChildProcess {
   );
 }
 
+/** A run's end. A run that takes over 2 minutes (a few seconds is normal) is killed and fails the test with what it printed. */
 function finish(
   child: ChildProcess,
 ): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
@@ -42,9 +43,16 @@ function finish(
   let stderr = '';
   child.stdout!.on('data', (d) => (stdout += d));
   child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
-  );
+  return new Promise((resolve, reject) => {
+    const watchdog = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`a run of the main job hung for 2 minutes; it printed:\n${stdout}\n${stderr}`));
+    }, 120_000);
+    child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
 }
 
 const sortedFiles = (dir: string) =>
@@ -137,5 +145,5 @@ describe.each([
     );
     // at least one kill landed mid-run and the next run resumed
     expect(resumed).toBeGreaterThan(0);
-  }, 240_000);
+  }, 420_000);
 });

@@ -58,8 +58,14 @@ export function isTransientError(e: unknown): boolean {
   )
     return true;
   // SQLSTATE 08 (connection exception), 57P01–57P03 (shutdown, cannot connect now), 40001/40P01
-  // (serialization failure, deadlock: the transaction may simply run again).
-  if (/^08[0-9A-Z]{3}$/.test(code) || /^57P0[123]$/.test(code) || code === '40001' || code === '40P01')
+  // (serialization failure, deadlock: the transaction may simply run again), 55P03 (lock timeout).
+  if (
+    /^08[0-9A-Z]{3}$/.test(code) ||
+    /^57P0[123]$/.test(code) ||
+    code === '40001' ||
+    code === '40P01' ||
+    code === '55P03'
+  )
     return true;
   if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') return true;
   const message = typeof err?.message === 'string' ? err.message : '';

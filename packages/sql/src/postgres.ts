@@ -81,7 +81,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     client = c;
     try {
       await c.connect();
-      await c.query("SET TIME ZONE 'UTC'");
+      // A lock held by a session that never ends (a client stopped without closing) would stall
+      // this job for good: give up waiting after 30 s and retry the transaction instead.
+      await c.query("SET TIME ZONE 'UTC'; SET lock_timeout = '30s'");
     } catch (e) {
       broken = true;
       throw e;
