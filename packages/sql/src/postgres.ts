@@ -20,6 +20,8 @@ export interface PostgresOptions {
   readonly retry?: RetryOptions;
 }
 
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
+
 /** Parameters per statement stay below PostgreSQL's limit of 65,535. */
 const MAX_PARAMS = 60_000;
 
@@ -65,7 +67,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
   let broken = false;
   const connect = async (): Promise<Client> => {
     if (client !== undefined && !broken) return client;
-    if (client !== undefined) await client.end().catch(() => undefined);
+    // pg's end() can wait forever on a connection that already failed: give it 2 s
+    if (client !== undefined) await Promise.race([client.end().catch(() => undefined), sleep(2000)]);
     broken = false;
     const c = new pg.Client({
       connectionTimeoutMillis: 10_000,
@@ -167,7 +170,7 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
       }),
     async close() {
       await serial.run(async () => {
-        await client?.end().catch(() => undefined);
+        if (client !== undefined) await Promise.race([client.end().catch(() => undefined), sleep(2000)]);
         client = undefined;
       });
     },
