@@ -55,6 +55,17 @@ function finish(
   });
 }
 
+/** The checkpoint files under `dir` (the job's or its workers'). */
+function checkpointsIn(dir: string): string[] {
+  try {
+    return readdirSync(dir, { recursive: true })
+      .map(String)
+      .filter((f) => /checkpoint-\d+\.json$/.test(f));
+  } catch {
+    return [];
+  }
+}
+
 const sortedFiles = (dir: string) =>
   Object.fromEntries(
     readdirSync(dir)
@@ -123,14 +134,34 @@ describe.each([
     let resumed = 0;
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.integer({ min: 150, max: 2500 }), { minLength: 1, maxLength: 2 }),
+        fc
+          .array(fc.record({ afterCheckpoint: fc.boolean(), ms: fc.integer({ min: 0, max: 2500 }) }), {
+            minLength: 1,
+            maxLength: 2,
+          })
+          // the last kill lands mid-run, so the final run has something to resume
+          .map((ks) => ks.map((k, i) => (i === ks.length - 1 ? { ...k, afterCheckpoint: true } : k))),
         async (kills) => {
           const out = mkdtempSync(join(tmpdir(), 'metering-kill-'));
           const db = dbOf(out);
-          for (const after of kills) {
+          for (const { afterCheckpoint, ms } of kills) {
             const child = start(out, workers, db);
             const ended = finish(child);
-            const timer = setTimeout(() => child.kill('SIGKILL'), after);
+            let exited = false;
+            void ended.finally(() => {
+              exited = true;
+            });
+            // A kill counted from a checkpoint this run wrote lands mid-run however slow the start
+            // is (the machine may be busy with other tests); one counted from the start may land
+            // before any checkpoint, or after the end.
+            if (afterCheckpoint) {
+              const before = checkpointsIn(join(out, '.checkpoints'));
+              const wrote = () => checkpointsIn(join(out, '.checkpoints')).some((f) => !before.includes(f));
+              const since = Date.now();
+              while (!exited && !wrote() && Date.now() - since < 60_000)
+                await new Promise((r) => setTimeout(r, 20));
+            }
+            const timer = setTimeout(() => child.kill('SIGKILL'), afterCheckpoint ? ms % 300 : ms);
             await ended;
             clearTimeout(timer);
           }
