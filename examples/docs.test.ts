@@ -1,5 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -16,14 +24,7 @@ const root = join(examples, '..');
 const docs = [
   'README.md',
   ...readdirSync(join(root, 'packages')).map((p) => join('packages', p, 'README.md')),
-].filter((f) => {
-  try {
-    readFileSync(join(root, f));
-    return true;
-  } catch {
-    return false;
-  }
-});
+].filter((f) => existsSync(join(root, f)));
 const out = join(examples, '.doc-tests');
 rmSync(out, { recursive: true, force: true });
 mkdirSync(out, { recursive: true });

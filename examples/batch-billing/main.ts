@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
-import { redactUrl } from '@eventide/sql';
+import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { FLAT_TARIFF } from '../domain/rollups';
 import { registryOf } from '../domain/usage';
 import { billsOf, dailyUseFromCsv, writeBills } from './billing';
@@ -12,11 +12,7 @@ import { billsOf, dailyUseFromCsv, writeBills } from './billing';
 const base = process.env.INIT_CWD ?? process.cwd();
 const arg = process.argv.slice(2).find((a) => a !== '--');
 const db =
-  arg === undefined
-    ? join(base, 'out', 'metering.db')
-    : /^postgres(ql)?:\/\//i.test(arg)
-      ? arg
-      : resolve(base, arg);
+  arg === undefined ? join(base, 'out', 'metering.db') : isPostgresUrl(arg) ? arg : resolve(base, arg);
 
 // The CSV the generator writes (eventide-gen --services 500 --days 7 --seed 42 --anomalies on
 // --faults on --out out/batch-input), created here if it is not there yet.

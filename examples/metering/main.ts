@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { parseArgs } from 'node:util';
 import type { StopOptions } from '@eventide/core';
 import { claimOutputDir, OutputPathError } from '@eventide/core/node';
-import { redactUrl } from '@eventide/sql';
+import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from '../domain/alerts';
 import { OUTPUT_FILES } from './outputs';
@@ -117,8 +117,7 @@ if (!values['no-limits'] && (services > MAX_SERVICES || readingsEstimate > MAX_R
 }
 const dbFlag = (values.db as string | undefined) ?? join(dir, 'metering.db');
 if (dbFlag.length === 0) fail('--db needs a SQLite file, a postgres:// URL or none');
-const db =
-  dbFlag === 'none' ? undefined : /^postgres(ql)?:\/\//i.test(dbFlag) ? dbFlag : resolve(base, dbFlag);
+const db = dbFlag === 'none' ? undefined : isPostgresUrl(dbFlag) ? dbFlag : resolve(base, dbFlag);
 try {
   const files = (['zip', 'borough', 'daily', 'alerts', 'late', 'invalid'] as const).map(
     (name) => `${OUTPUT_FILES[name].file}.${format}`,
@@ -239,7 +238,7 @@ const lines = [
   ...(db === undefined
     ? []
     : [
-        `and in ${/^postgres/i.test(db) ? redactUrl(db) : shown(db)}: tables hourly_by_zip, hourly_by_borough, daily_use, alerts, late_readings, invalid`,
+        `and in ${isPostgresUrl(db) ? redactUrl(db) : shown(db)}: tables hourly_by_zip, hourly_by_borough, daily_use, alerts, late_readings, invalid`,
       ]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);

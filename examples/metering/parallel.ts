@@ -1,11 +1,18 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Checkpoint } from '@eventide/core';
 import { FileCheckpointStorage } from '@eventide/core/node';
 import type { Score } from '../domain/scoring';
 import { resetStore } from '../domain/store';
 import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
-import type { MeteringOptions, MeteringOutput, MeteringResult, MeteringSinks } from './pipeline';
+import {
+  type MeteringOptions,
+  type MeteringOutput,
+  type MeteringResult,
+  type MeteringSinks,
+  startsOver,
+} from './pipeline';
 
 /**
  * The metering job on several cores: each worker thread runs the whole pipeline on its share of
@@ -40,17 +47,14 @@ export function workerOutput(
   };
 }
 
-/**
- * Whether a parallel run starts over: asked to, or no worker has a checkpoint to resume (none yet,
- * or the last run finished). Then the database is emptied once, before the workers start.
- */
-async function startsOver(output: MeteringOutput, count: number): Promise<boolean> {
-  if (output.fresh === true || output.checkpointDir === undefined) return true;
-  for (let i = 0; i < count; i++) {
-    const latest = await new FileCheckpointStorage(workerOutput(output, i, count).checkpointDir!).latest();
-    if (latest !== undefined && !latest.finished) return false;
-  }
-  return true;
+/** The latest checkpoint of each worker (none without a checkpoint directory). */
+async function workersLatest(output: MeteringOutput, count: number): Promise<(Checkpoint | undefined)[]> {
+  if (output.checkpointDir === undefined) return [];
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      new FileCheckpointStorage(workerOutput(output, i, count).checkpointDir!).latest(),
+    ),
+  );
 }
 
 function mergeScores(results: readonly MeteringResult[]): Score[] {
@@ -148,7 +152,7 @@ export async function runMeteringParallel(
   });
   // One decision for every worker: all start over, or all resume (a worker that had finished
   // resumes its finished checkpoint and has nothing left to do).
-  const startOver = await startsOver(output, workers);
+  const startOver = startsOver(output.fresh === true, await workersLatest(output, workers));
   if (output.db !== undefined && startOver) await resetStore(output.db);
   const threads: Worker[] = [];
   let stopped = false;

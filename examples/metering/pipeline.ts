@@ -1,4 +1,4 @@
-import type { CheckpointInterval, CheckpointStats, StopOptions } from '@eventide/core';
+import type { Checkpoint, CheckpointInterval, CheckpointStats, StopOptions } from '@eventide/core';
 import {
   connect,
   DataStream,
@@ -61,6 +61,15 @@ export interface MeteringOptions {
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
 
+/**
+ * Whether a run starts over rather than resumes: asked to (`fresh`), or none of its checkpoint
+ * stores (one, or one per worker) holds an unfinished run. Then its database tables are emptied
+ * first.
+ */
+export function startsOver(fresh: boolean, latest: readonly (Checkpoint | undefined)[]): boolean {
+  return fresh || latest.every((c) => c === undefined || c.finished);
+}
+
 /** Where the job's outputs go, each value as soon as it is produced. */
 export interface MeteringSinks {
   readonly hourlyZip?: (t: HourlyTotal) => void;
@@ -84,7 +93,7 @@ export interface MeteringOutput {
    * Set by a caller that decided for several runs at once (the parallel job for its workers):
    * true starts over, false resumes the latest checkpoint even when it is a finished one (a
    * worker that had finished when the job was killed stays finished, and writes nothing twice).
-   * Unset: start over when `fresh`, or when the latest checkpoint is a finished run.
+   * Unset: `startsOver` decides.
    */
   readonly startOver?: boolean;
   /** Default every 10 s. */
@@ -192,11 +201,9 @@ export async function runMetering(
     output?.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir);
   // A run that finished leaves a finished checkpoint: the next run starts over rather than
   // resuming a run with nothing left to do.
-  const latest = await storage?.latest();
-  const fresh = output?.startOver ?? (output?.fresh === true || latest?.finished === true);
+  const startOver = output?.startOver ?? startsOver(output?.fresh === true, [await storage?.latest()]);
   // A worker's share leaves the database to the parent, which empties it once for all workers.
-  if (output?.db !== undefined && options.partition === undefined && (fresh || latest === undefined))
-    await resetStore(output.db);
+  if (output?.db !== undefined && options.partition === undefined && startOver) await resetStore(output.db);
   const db = output?.db === undefined ? undefined : await openDatabase(output.db);
   const part = partOf(options.partition);
   const tables =
@@ -236,7 +243,7 @@ export async function runMetering(
             checkpoints: {
               storage,
               interval: output?.checkpointInterval ?? { ms: 10_000 },
-              restore: fresh ? 'none' : 'latest',
+              restore: startOver ? 'none' : 'latest',
             },
           }),
     },

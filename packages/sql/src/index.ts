@@ -13,7 +13,7 @@ export {
   type SqlTransactionScope,
   withRetry,
 } from './database';
-export { type OpenOptions, openDatabase } from './open';
+export { isPostgresUrl, type OpenOptions, openDatabase } from './open';
 export { openPostgres, type PostgresOptions, redactUrl } from './postgres';
 export {
   type AnyTable,

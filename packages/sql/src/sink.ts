@@ -147,6 +147,8 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
   private readonly transfer: string;
   private readonly rejectsInsert: string | undefined;
   private readonly rejectsTransfer: string | undefined;
+  /** The tables this sink stages rows in: its own, and the rejects table when that is another. */
+  private readonly tables: readonly AnyTable[];
 
   constructor(
     private readonly db: SqlDatabase,
@@ -172,15 +174,19 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
       if (options.rejects.table.name !== table.name)
         this.rejectsTransfer = transferOf(options.rejects.table, db.dialect);
     }
+    this.tables =
+      options.rejects === undefined || options.rejects.table.name === table.name
+        ? [table]
+        : [table, options.rejects.table];
   }
 
   async recover(pending: readonly SqlPending[] | undefined): Promise<void> {
-    await ensureTables(this.db, this.tables());
+    await ensureTables(this.db, this.tables);
     for (const p of pending ?? []) await this.commit(p);
     // What is left in staging was written after the restored checkpoint (or by a run that never
     // completed one): this run writes it again.
     await this.db.transaction(async (tx) => {
-      for (const t of this.tables())
+      for (const t of this.tables)
         await tx.run(`DELETE FROM ${q(stageName(t))} WHERE "_sink" = ?`, [this.name]);
     });
   }
@@ -222,7 +228,7 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
       const mine = [this.name, p.txn];
       const rows = await tx.run(this.transfer, mine);
       if (this.rejectsTransfer !== undefined) await tx.run(this.rejectsTransfer, mine);
-      for (const t of this.tables())
+      for (const t of this.tables)
         await tx.run(`DELETE FROM ${q(stageName(t))} WHERE "_sink" = ? AND "_txn" = ?`, [this.name, p.txn]);
       await tx.run(
         'INSERT INTO "eventide_commits" ("sink", "txn", "checkpoint", "rows", "committed_at") VALUES (?, ?, ?, ?, ?)',
@@ -246,16 +252,9 @@ export class SqlSink<T, Row = T> implements TwoPhaseCommitSink<T, OpenTransactio
     txn.buffer = [];
     await txn.chain.catch(() => undefined);
     await this.db.transaction(async (tx) => {
-      for (const t of this.tables())
+      for (const t of this.tables)
         await tx.run(`DELETE FROM ${q(stageName(t))} WHERE "_sink" = ? AND "_txn" = ?`, [this.name, txn.id]);
     });
-  }
-
-  private tables(): AnyTable[] {
-    const t: AnyTable[] = [this.table];
-    const rejects = this.options.rejects?.table;
-    if (rejects !== undefined && rejects.name !== this.table.name) t.push(rejects);
-    return t;
   }
 
   /** Stages the buffered rows, after any staging already under way for this transaction. */
