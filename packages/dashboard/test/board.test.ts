@@ -42,7 +42,10 @@ const op: fc.Arbitrary<Op> = fc.oneof(
 
 /** A snapshot in one canonical order, to compare. */
 function canonical(s: BoardSnapshot) {
-  const by = (k: (x: never) => string) => (a: never, b: never) => (k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0);
+  const by =
+    <T>(k: (x: T) => string) =>
+    (a: T, b: T) =>
+      k(a) < k(b) ? -1 : k(a) > k(b) ? 1 : 0;
   return {
     places: [...s.places].sort(by((p: PlaceValue) => `${p.place}/${p.metric}`)),
     series: [...s.series].sort(
