@@ -1,10 +1,19 @@
 // Vitest global setup: one PostgreSQL server for the whole suite, started before any test file and
 // stopped after the last. Test files read its URL with inject('postgresUrl') and create their own
-// database on it (scripts/postgres-server.ts: createDatabase).
+// database on it (scripts/postgres-server.ts: createDatabase). Chromium for the browser tests is
+// found or installed here too, before test files run in parallel: inject('chromiumPath').
 import type { TestProject } from 'vitest/node';
+import { ensureChromium } from './chromium';
 import { startPostgres } from './postgres-server';
 
 export default async function setup(project: TestProject) {
+  try {
+    project.provide('chromiumPath', ensureChromium());
+  } catch (e) {
+    if (process.env.CI) throw e;
+    process.stderr.write(`Chromium for the browser tests is missing: ${(e as Error).message}\n`);
+    project.provide('chromiumPath', '');
+  }
   const started = performance.now();
   let server: Awaited<ReturnType<typeof startPostgres>>;
   try {

@@ -9,6 +9,7 @@ import { claimOutputDir, OutputPathError } from '@eventide/core/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { ALERT_TYPES } from '../domain/alerts';
+import { type MeteringDashboard, serveMeteringDashboard } from './dashboard';
 import { OUTPUT_FILES } from './outputs';
 import { runMeteringParallel } from './parallel';
 import { DEFAULT_START, type MeteringOutput, type MeteringResult, runMetering } from './pipeline';
@@ -26,7 +27,8 @@ Usage: pnpm start [-- options]
   --start <iso>    first interval, UTC (default ${DEFAULT_START}, midnight in New York)
   --seed <int>     random seed (default 42)
   --workers <n>    worker threads, each running the pipeline on a share of the services
-                   (default: the number of CPUs, at most 2; 1 runs in this thread)
+                   (default: the number of CPUs, at most 2; 1 runs in this thread; 1 with
+                   --dashboard)
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
   --db <where>     also write the results to a database, exactly once: a SQLite file (default
@@ -38,6 +40,14 @@ Usage: pnpm start [-- options]
                    seconds between checkpoints (default 10)
   --fresh          ignore existing checkpoints and start from the beginning
   --force          write into an --out directory this job did not make, replacing its files
+  --dashboard      serve a live view while the job runs (the city map, consumption per
+                   borough, alerts, pipeline health, customer pages) and keep serving the
+                   finished run until Ctrl-C; prints its address and a few customer pages'
+  --port <n>       the dashboard's port (default 4180; 0 picks a free one)
+  --host <addr>    the dashboard's interface (default 127.0.0.1: this machine only)
+  --follow         replay the readings in simulated time instead of as fast as possible
+  --speed <n>      with --follow: simulated seconds per real second (default 3600, an hour a
+                   second; a week then takes about 3 minutes)
   --no-limits      allow runs above ${MAX_READINGS.toLocaleString('en-US')} readings or ${MAX_SERVICES.toLocaleString('en-US')} services
   -h, --help       show this help
 
@@ -69,7 +79,7 @@ try {
       days: { type: 'string', default: '7' },
       start: { type: 'string', default: DEFAULT_START },
       seed: { type: 'string', default: '42' },
-      workers: { type: 'string', default: String(Math.min(2, availableParallelism())) },
+      workers: { type: 'string' },
       format: { type: 'string', default: 'csv' },
       out: { type: 'string', default: 'out' },
       db: { type: 'string' },
@@ -78,6 +88,11 @@ try {
       fresh: { type: 'boolean', default: false },
       force: { type: 'boolean', default: false },
       'no-limits': { type: 'boolean', default: false },
+      dashboard: { type: 'boolean', default: false },
+      port: { type: 'string', default: '4180' },
+      host: { type: 'string', default: '127.0.0.1' },
+      follow: { type: 'boolean', default: false },
+      speed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -96,7 +111,20 @@ const int = (name: string, min: number): number => {
 };
 const services = int('services', 1);
 const seed = int('seed', -2147483648);
+const dashboardOn = values.dashboard as boolean;
+if (values.workers === undefined)
+  values.workers = String(dashboardOn ? 1 : Math.min(2, availableParallelism()));
 const workers = int('workers', 1);
+if (dashboardOn && workers !== 1) {
+  fail('--dashboard runs the job in this thread: leave out --workers or give --workers 1');
+}
+const port = int('port', 0);
+if (port > 65535) fail(`--port must be at most 65535, got '${values.port}'`);
+if (values.speed !== undefined && !values.follow) fail('--speed paces a replay: add --follow');
+const speed = values.follow ? Number(values.speed ?? 3600) : undefined;
+if (speed !== undefined && !(Number.isFinite(speed) && speed > 0)) {
+  fail(`--speed must be a positive number, got '${values.speed}'`);
+}
 const days = Number(values.days);
 if (!(Number.isFinite(days) && days > 0)) fail(`--days must be a positive number, got '${values.days}'`);
 const format = values.format as string;
@@ -139,8 +167,10 @@ const bar = process.stderr.isTTY
       stream: process.stderr,
     })
   : null;
-bar?.start(1, 0, { rows: 0 });
+let barStarted = false;
 let signalled: string | undefined;
+let ended = false;
+let dashboard: MeteringDashboard | undefined;
 const output: MeteringOutput = {
   dir,
   format,
@@ -154,6 +184,8 @@ const output: MeteringOutput = {
   onStart: (stop: (o?: StopOptions) => Promise<void>) => {
     let signals = 0;
     const onSignal = (signal: string) => {
+      // After the run, a signal closes the dashboard (below).
+      if (ended) return;
       // Ctrl-C reaches every process of the group (pnpm, tsx and this one): a repeat within the
       // same second is that echo; a third signal forces the exit.
       if (++signals >= 3) process.exit(130);
@@ -166,6 +198,28 @@ const output: MeteringOutput = {
     process.on('SIGINT', () => onSignal('SIGINT'));
     process.on('SIGTERM', () => onSignal('SIGTERM'));
   },
+  ...(dashboardOn
+    ? {
+        onLive: async (live) => {
+          try {
+            dashboard = await serveMeteringDashboard(live, {
+              port,
+              host: values.host as string,
+              db,
+            });
+          } catch (e) {
+            const err = e as NodeJS.ErrnoException;
+            if (err.code === 'EADDRINUSE') fail(`--port ${port} is in use; pick another with --port`, false);
+            throw e;
+          }
+          const lines = [
+            `dashboard: ${dashboard.dashboard.url}`,
+            ...dashboard.samples.map((x) => `  customer page of ${x.service}: ${x.url}`),
+          ];
+          process.stdout.write(`${lines.join('\n')}\n`);
+        },
+      }
+    : {}),
 };
 // Checkpoints belong to one configuration: resuming a run of other options would mix two runs.
 const runOptions = {
@@ -190,9 +244,11 @@ mkdirSync(output.checkpointDir!, { recursive: true });
 writeFileSync(stamp, JSON.stringify(runOptions));
 let result: MeteringResult;
 try {
-  const options = { services, days, seed, start: values.start as string };
+  const options = { services, days, seed, start: values.start as string, speed };
   const progress = (done: number, total: number, rows: number) => {
     if (bar) {
+      if (!barStarted) bar.start(total, 0, { rows: 0 });
+      barStarted = true;
       bar.setTotal(total);
       bar.update(Math.floor(done), { rows });
     }
@@ -205,8 +261,10 @@ try {
   bar?.stop();
   // the job failed (a database refused a connection, a disk filled up): one line, exit 1
   process.stderr.write(`eventide metering: ${(e as Error).message}\n`);
+  await dashboard?.close();
   process.exit(1);
 }
+ended = true;
 bar?.stop();
 // A finished run leaves nothing to resume: the next run may use other options.
 if (!result.stopped) rmSync(stamp, { force: true });
@@ -215,6 +273,7 @@ if (result.stopped) {
   process.stdout.write(
     `stopped by ${signalled ?? 'request'} after checkpoint ${result.checkpoints.lastId ?? '(none)'}; resume with: pnpm start${again.length > 0 ? ` -- ${again.join(' ')}` : ''}\n`,
   );
+  await dashboard?.close();
   process.exit(130);
 }
 
@@ -242,3 +301,13 @@ const lines = [
       ]),
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
+if (dashboard !== undefined) {
+  process.stdout.write(
+    `\ndashboard: still serving the finished run at ${dashboard.dashboard.url} — Ctrl-C to stop\n`,
+  );
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  await dashboard.close();
+}

@@ -1,4 +1,10 @@
-import type { Checkpoint, CheckpointInterval, CheckpointStats, StopOptions } from '@eventide/core';
+import type {
+  Checkpoint,
+  CheckpointInterval,
+  CheckpointStats,
+  JobMetrics,
+  StopOptions,
+} from '@eventide/core';
 import {
   connect,
   DataStream,
@@ -13,9 +19,11 @@ import {
   type Label,
   type MeterReading,
   type ReadingConfig,
+  type Registration,
   readings,
 } from '@eventide/generator';
 import { openDatabase } from '@eventide/sql';
+import type { Observable } from 'rxjs';
 import {
   ALERT_TYPES,
   type Alert,
@@ -57,6 +65,8 @@ export interface MeteringOptions {
   readonly faults?: ReadingConfig['faults'];
   /** Run only services `i` with `i mod count = index` (one worker's share); default all. */
   readonly partition?: { readonly index: number; readonly count: number };
+  /** Replay in simulated time at `speed` × real time (3600: an hour a second); default as fast as possible. */
+  readonly speed?: number;
 }
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
@@ -105,6 +115,24 @@ export interface MeteringOutput {
   readonly db?: string;
   /** Called once the job runs, with a way to stop it (a signal handler). */
   readonly onStart?: (stop: (options?: StopOptions) => Promise<void>) => void;
+  /**
+   * Called with the job's live outputs before it starts (a dashboard subscribes here). Values
+   * are seen as they leave the pipeline, before the files and tables commit them.
+   */
+  readonly onLive?: (live: MeteringLive) => void | Promise<void>;
+}
+
+/** What a live view can watch of a running metering job (`MeteringOutput.onLive`). */
+export interface MeteringLive {
+  readonly metrics$: Observable<JobMetrics>;
+  readonly zip: Observable<HourlyTotal>;
+  readonly borough: Observable<HourlyTotal>;
+  readonly daily: Observable<DailyUse>;
+  readonly alerts: Observable<Alert>;
+  /** Settled readings (first versions), for customer pages. */
+  readonly readings: Observable<Usage>;
+  /** Every service of the fleet by id. */
+  readonly registry: ReadonlyMap<string, Registration>;
 }
 
 export interface MeteringResult {
@@ -156,6 +184,7 @@ export async function runMetering(
     onLabel: (l) => {
       if (SCORED.has(l.type)) labels.push(l);
     },
+    ...(options.speed === undefined ? {} : { pace: { speed: options.speed } }),
   });
   // The generator's own position says how far the run is: the progress bar follows it.
   const source: Source<MeterReading> = {
@@ -233,6 +262,17 @@ export async function runMetering(
       invalid: streams.invalid.sinkTo(sink('invalid', sinks.invalid)).name('invalid-sink'),
       // Read too late for their day: counted by the daily window, not written.
       lateForDay: daily.getSideOutput(LATE_FOR_DAY).sinkTo(callbackSink(undefined)).name('late-for-day'),
+      // A live view watches the streams themselves (a sink passes nothing on); outputs that are
+      // only watched add no operator, so checkpoints stay the same with or without one.
+      ...(output?.onLive === undefined
+        ? {}
+        : {
+            liveZip: streams.zip,
+            liveBorough: streams.borough,
+            liveDaily: streams.daily,
+            liveAlerts: streams.alerts,
+            liveReadings: firstVersions,
+          }),
     },
     {
       // A database round trip need not stop the pipeline: up to 4 staging writes may be in flight.
@@ -248,6 +288,18 @@ export async function runMetering(
           }),
     },
   );
+  if (output?.onLive !== undefined) {
+    const live = job.outputs as unknown as Record<string, Observable<never>>;
+    await output.onLive({
+      metrics$: job.metrics$,
+      zip: live.liveZip!,
+      borough: live.liveBorough!,
+      daily: live.liveDaily!,
+      alerts: live.liveAlerts!,
+      readings: live.liveReadings!,
+      registry,
+    });
+  }
   let stopped = false;
   const started = performance.now();
   job.start();

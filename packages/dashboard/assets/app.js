@@ -180,20 +180,26 @@ function rebuildChart() {
     },
   };
   chart = new uPlot(opts, chartData(), chartBox);
-  chartBox.setAttribute('data-points', String(chart.data[0].length));
-  const w = state.health?.watermark;
-  /** @type {HTMLElement} */ (document.getElementById('chart-legend')).textContent =
-    w === null || w === undefined ? '' : `watermark ${fmt(w)} (red dashes)`;
+  chartDrawn(chart);
 }
 
 function drawChart() {
   const names = [...state.series.keys()].filter((k) => k.endsWith(`\u0000${state.metric}`)).length;
   if (chart === null || names !== chartSeries.length) return rebuildChart();
   chart.setData(chartData());
-  chartBox.setAttribute('data-points', String(chart.data[0].length));
-  const w = state.health?.watermark;
+  chartDrawn(chart);
+}
+
+/** @param {uPlotInstance} u */
+function chartDrawn(u) {
+  chartBox.setAttribute('data-points', String(u.data[0].length));
+  const h = state.health;
   /** @type {HTMLElement} */ (document.getElementById('chart-legend')).textContent =
-    w === null || w === undefined ? '' : `watermark ${fmt(w)} (red dashes)`;
+    h?.watermark != null
+      ? `watermark ${fmt(h.watermark)} (red dashes)`
+      : h?.inputEnded
+        ? 'input read to its end'
+        : '';
 }
 
 // The alert feed, newest first, filterable by type.
@@ -251,12 +257,12 @@ function drawHealth() {
   stateEl.textContent = h.state;
   stateEl.className = `pill ${h.state}`;
   /** @type {HTMLElement} */ (document.getElementById('clock')).textContent =
-    h.watermark === null ? '' : `event time ${fmt(h.watermark)}`;
+    h.watermark !== null ? `event time ${fmt(h.watermark)}` : h.inputEnded ? 'input read to its end' : '';
   /** @type {[string, string, string][]} */
   const rows = [
     ['records/s', 'records-per-second', num(Math.round(h.recordsPerSecond))],
     ['records in', 'records-in', num(h.recordsIn)],
-    ['watermark', 'watermark', h.watermark === null ? '–' : fmt(h.watermark)],
+    ['watermark', 'watermark', h.watermark !== null ? fmt(h.watermark) : h.inputEnded ? 'end of input' : '–'],
     ['event-time lag', 'event-time-lag', duration(h.eventTimeLag)],
     ['late', 'late', num(h.late)],
     ['invalid', 'invalid', num(h.invalid)],
@@ -278,7 +284,7 @@ function drawHealth() {
         o.name,
         num(o.recordsIn),
         num(o.recordsOut),
-        o.watermark === null ? '–' : fmt(o.watermark),
+        o.watermark !== null ? fmt(o.watermark) : o.inputEnded ? 'end' : '–',
         duration(o.lag),
         num(o.late),
         num(o.invalid),

@@ -18,7 +18,7 @@ document.title = page.title;
 
 /** @type {HTMLElement} */ (document.querySelector('#daily tbody')).replaceChildren(
   ...page.daily.map((d) => {
-    const tr = el('tr', { 'data-date': d.date });
+    const tr = el('tr', { 'data-date': d.date, 'data-metric': d.metric, 'data-use': String(d.use) });
     for (const v of [
       d.date,
       d.metric,
@@ -34,7 +34,9 @@ document.title = page.title;
 /** @type {HTMLElement} */ (document.getElementById('alerts')).replaceChildren(
   ...(page.alerts.length === 0
     ? [el('li', {}, 'no alerts')]
-    : page.alerts.map((a) => el('li', { 'data-type': a.type }, `${a.type} · ${fmt(a.t)} · ${a.detail}`))),
+    : page.alerts.map((a) =>
+        el('li', { 'data-type': a.type, 'data-t': String(a.t) }, `${a.type} · ${fmt(a.t)} · ${a.detail}`),
+      )),
 );
 
 // Readings: one chart per metric (a service usually has one).

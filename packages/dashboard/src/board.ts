@@ -46,7 +46,9 @@ export function healthOf(
   const finite = (w: number) => (Number.isFinite(w) ? w : null);
   let front = Number.NEGATIVE_INFINITY;
   let lag: number | null = null;
+  let ended = false;
   for (const o of ops) {
+    if (o.currentWatermark === Number.POSITIVE_INFINITY) ended = true;
     if (Number.isFinite(o.currentWatermark)) front = Math.max(front, o.currentWatermark);
     if (Number.isFinite(o.watermarkLag)) lag = Math.max(lag ?? 0, o.watermarkLag);
   }
@@ -56,6 +58,7 @@ export function healthOf(
     recordsPerSecond: seconds > 0 ? Math.max(0, (produced(m) - produced(previous!)) / seconds) : 0,
     recordsIn: produced(m),
     watermark: finite(front),
+    inputEnded: ended,
     eventTimeLag: lag,
     late: ops.reduce((s, o) => s + o.lateDropped + o.lateSideOutput, 0),
     invalid: ops.reduce((s, o) => s + o.invalid, 0),
@@ -72,6 +75,7 @@ export function healthOf(
       recordsIn: o.recordsIn,
       recordsOut: o.recordsOut,
       watermark: finite(o.currentWatermark),
+      inputEnded: o.currentWatermark === Number.POSITIVE_INFINITY,
       lag: Number.isFinite(o.watermarkLag) ? o.watermarkLag : null,
       late: o.lateDropped + o.lateSideOutput,
       invalid: o.invalid,

@@ -272,6 +272,10 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET');
     if (path.startsWith('/assets/')) return file(res, path.slice('/assets/'.length));
+    if (path === '/favicon.ico') {
+      res.writeHead(204, SECURITY);
+      return res.end();
+    }
     const service = /^\/(api\/)?service\/([^/]+)$/.exec(path);
     if (service !== null) {
       let subject: string;

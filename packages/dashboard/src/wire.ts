@@ -49,8 +49,10 @@ export interface OperatorHealth {
   readonly kind: string;
   readonly recordsIn: number;
   readonly recordsOut: number;
-  /** Its last watermark, or null before the first. */
+  /** Its last finite watermark: null before the first and after the end of input. */
   readonly watermark: number | null;
+  /** Its watermark reached +Infinity: all its input has been processed. */
+  readonly inputEnded: boolean;
   /** Event-time milliseconds behind the job's furthest watermark (null before its first). */
   readonly lag: number | null;
   readonly late: number;
@@ -66,8 +68,10 @@ export interface Health {
   /** Records the sources produced per second of the job's clock, since the previous snapshot. */
   readonly recordsPerSecond: number;
   readonly recordsIn: number;
-  /** The job's furthest watermark (null before the first). */
+  /** The job's furthest finite watermark (null before the first, and once every one ended). */
   readonly watermark: number | null;
+  /** Some watermark reached +Infinity: the (bounded) input has been read to its end. */
+  readonly inputEnded: boolean;
   /** How far the slowest operator's watermark is behind the furthest one, event-time ms. */
   readonly eventTimeLag: number | null;
   readonly late: number;

@@ -199,4 +199,21 @@ describe('healthOf', () => {
     expect(h.operators.find((o) => o.name === 'sink')).toMatchObject({ watermark: null, lag: null });
     expect(healthOf(now, undefined, { rssBytes: 1, heapUsedBytes: 2 }).recordsPerSecond).toBe(0);
   });
+
+  it('says when the input has ended (watermarks at +Infinity) instead of showing a time', () => {
+    const end = {
+      at: 10,
+      state: 'finished' as const,
+      checkpoints,
+      operators: { src: op('src', 'source', { out: 5, w: Number.POSITIVE_INFINITY, lag: 0 }) },
+    };
+    const h = healthOf(end, undefined, { rssBytes: 1, heapUsedBytes: 2 });
+    expect(h).toMatchObject({ watermark: null, inputEnded: true });
+    expect(h.operators[0]).toMatchObject({ watermark: null, inputEnded: true });
+    const before = healthOf({ ...end, operators: { src: op('src', 'source', {}) } }, undefined, {
+      rssBytes: 1,
+      heapUsedBytes: 2,
+    });
+    expect(before).toMatchObject({ watermark: null, inputEnded: false });
+  });
 });

@@ -1,6 +1,6 @@
 import {
   asyncScheduler,
-  endWith,
+  concat,
   interval,
   map,
   Observable,
@@ -114,7 +114,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   readonly timelines: { readonly [K in keyof S]: Observable<TimelineItem<ValueOf<S[K]>>> };
   /** Settles when the job ends: resolves on completion or `stop()`, rejects with the first error. */
   readonly done: Promise<void>;
-  /** Metric snapshots on the job's clock, every `metricsInterval` ms, and a last one at the end. */
+  /**
+   * Metric snapshots on the job's clock, every `metricsInterval` ms, and a last one once the job
+   * has ended (after its last checkpoint), just before `done` settles.
+   */
   readonly metrics$: Observable<JobMetrics>;
 
   private readonly plan: PhysicalPlan;
@@ -125,7 +128,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   private pumps: SourcePump[] = [];
   private readonly coordinator: CheckpointCoordinator;
   private readonly scheduler: SchedulerLike;
+  /** Fires when the job starts ending (stop, completion, failure). */
   private readonly ended$ = new ReplaySubject<void>(1);
+  /** Fires when it has ended: `done` is about to settle. */
+  private readonly settled$ = new ReplaySubject<void>(1);
   private state: JobMetrics['state'] = 'created';
   private resolveDone!: () => void;
   private rejectDone!: (err: unknown) => void;
@@ -217,11 +223,14 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
         return self.coordinator.busy;
       },
     };
-    this.metrics$ = interval(options.metricsInterval ?? 1000, this.scheduler).pipe(
-      map(() => this.jobMetrics()),
-      takeUntil(this.ended$),
-      endWith(undefined),
-      map((m) => m ?? this.jobMetrics()),
+    // Ticks stop when the job starts ending; the last snapshot waits until it has ended (after
+    // its last checkpoint), so it counts everything.
+    this.metrics$ = concat(
+      interval(options.metricsInterval ?? 1000, this.scheduler).pipe(
+        takeUntil(this.ended$),
+        map(() => this.jobMetrics()),
+      ),
+      this.settled$.pipe(map(() => this.jobMetrics())),
     );
   }
 
@@ -488,6 +497,8 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   private settleDone(err: unknown): void {
     this.wiring.unsubscribe();
     this.markEnded();
+    this.settled$.next();
+    this.settled$.complete();
     if (err === undefined) this.resolveDone();
     else this.rejectDone(err);
   }

@@ -6,6 +6,8 @@ import {
   execute,
   IllegalArgumentError,
   INVALID,
+  InMemoryCheckpointStorage,
+  type Job,
   type JobMetrics,
   OperatorError,
   SlidingEventTimeWindows,
@@ -109,24 +111,44 @@ describe('sliding windows', () => {
 });
 
 describe('metrics$', () => {
-  it('emits snapshots on the injected clock, with per-operator counters and a last one at the end', () => {
+  it('emits snapshots on the injected clock, with per-operator counters and a last one at the end', async () => {
     const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+    const seen: JobMetrics[] = [];
+    let job: Job<{ out: DataStream<number> }> | undefined;
     scheduler.run(({ flush }) => {
       const slow = DataStream.from(
         (async function* () {
           yield 1;
         })(),
       );
-      const job = connect({ out: slow.map((x) => x + 1).name('plus') }, { scheduler, metricsInterval: 100 });
-      const seen: JobMetrics[] = [];
+      job = connect({ out: slow.map((x) => x + 1).name('plus') }, { scheduler, metricsInterval: 100 });
       job.metrics$.subscribe((m) => seen.push(m));
       job.start();
-      scheduler.schedule(() => void job.stop(), 250);
+      scheduler.schedule(() => void job!.stop(), 250);
       flush();
-      expect(seen.map((m) => m.at)).toEqual([100, 200, 250]);
-      expect(seen.at(-1)!.state).toBe('stopped');
-      expect(seen[0]!.operators.plus).toMatchObject({ kind: 'map' });
-      expect(seen[0]!.checkpoints.completed).toBe(0);
     });
+    // The last snapshot comes once the job has ended (its closing work is asynchronous).
+    await job!.done;
+    expect(seen.map((m) => m.at)).toEqual([100, 200, 250]);
+    expect(seen.at(-1)!.state).toBe('stopped');
+    expect(seen[0]!.operators.plus).toMatchObject({ kind: 'map' });
+    expect(seen[0]!.checkpoints.completed).toBe(0);
+  });
+
+  it("the last snapshot counts the job's last checkpoint", async () => {
+    const job = connect(
+      {
+        out: DataStream.from([1, 2, 3])
+          .map((x) => x * 2)
+          .name('double'),
+      },
+      { checkpoints: { storage: new InMemoryCheckpointStorage() } },
+    );
+    const seen: JobMetrics[] = [];
+    job.metrics$.subscribe((m) => seen.push(m));
+    job.start();
+    await job.done;
+    expect(job.checkpoints.completed).toBe(1);
+    expect(seen.at(-1)).toMatchObject({ state: 'finished', checkpoints: { completed: 1 } });
   });
 });
