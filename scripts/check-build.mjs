@@ -7,10 +7,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['core', 'cep', 'generator', 'sql'];
+const packages = ['core', 'cep', 'generator', 'sql', 'dashboard'];
 const expectations = {
   core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
   cep: ['Pattern', 'CEP', 'AfterMatchSkipStrategy', 'MalformedPatternError', 'WithinType', 'NFA', 'compile'],
+  dashboard: ['serveDashboard', 'Board', 'applyDelta', 'healthOf', 'usCounties', 'usZipCentroids', 'drawMap'],
   sql: ['SqlSink', 'defineTable', 'openDatabase', 'ensureTables', 'resetTables', 'SchemaMismatchError'],
   generator: [
     'createFleet',
@@ -100,6 +101,28 @@ for (const name of packages) {
       await job.done;
       const text = read(join(tmp, 'out.txt'), 'utf8');
       if (text !== '1\n2\n3\n') fail(`core/node (${fmt}): FileSink wrote ${JSON.stringify(text)}`);
+    }
+  }
+  if (name === 'dashboard') {
+    // the built server finds its page and assets, from either format
+    const { of } = await import('rxjs');
+    for (const [fmt, lib] of [
+      ['esm', esm],
+      ['cjs', cjs],
+    ]) {
+      const d = await lib.serveDashboard({ metrics$: of() }, { port: 0 });
+      try {
+        const page = await fetch(d.url);
+        const body = await page.text();
+        if (page.status !== 200 || !body.includes('id="map"'))
+          fail(`dashboard (${fmt}): the page was ${page.status}`);
+        for (const asset of ['app.js', 'common.js', 'uPlot.iife.min.js', 'style.css']) {
+          const res = await fetch(new URL(`/assets/${asset}`, d.url));
+          if (res.status !== 200) fail(`dashboard (${fmt}): /assets/${asset} was ${res.status}`);
+        }
+      } finally {
+        await d.close();
+      }
     }
   }
   if (name === 'cep') {

@@ -109,11 +109,14 @@ function drawPlaces() {
     const current = v.t === newest;
     c.setAttribute('class', current ? 'current' : 'stale');
     c.setAttribute('data-value', String(v.value));
-    c.style.fill = current ? heat(max > 0 ? v.value / max : 0) : '#6b7684';
+    // A log scale: one very large place does not wash out the others.
+    c.style.fill = current
+      ? heat(max > 0 ? Math.log1p(Math.max(0, v.value)) / Math.log1p(max) : 0)
+      : '#6b7684';
     title.textContent = `${name}: ${num(v.value)} ${meta.units[state.metric] ?? ''} (${fmt(v.t)})`;
   }
   /** @type {HTMLElement} */ (document.getElementById('map-legend')).textContent = Number.isFinite(newest)
-    ? `${state.metric}, hour from ${fmt(newest)}; max ${num(max)} ${meta.units[state.metric] ?? ''}`
+    ? `${state.metric} from ${fmt(newest)}, pale → red up to ${num(max)} ${meta.units[state.metric] ?? ''} (log scale); grey: no value then`
     : 'waiting for data';
 }
 
@@ -148,7 +151,7 @@ function rebuildChart() {
   /** @type {uPlotOptions} */
   const opts = {
     width: Math.max(320, chartBox.clientWidth),
-    height: 300,
+    height: 340,
     tzDate: (/** @type {number} */ ts) => uPlot.tzDate(new Date(ts * 1000), meta.timeZone),
     scales: { x: { time: true } },
     axes: [
@@ -315,7 +318,7 @@ function apply(d) {
     if (a.n <= last) continue;
     state.alerts.push(a);
     state.alertTypes.add(a.type);
-    if (!hooks.alertsShown.has(a.n)) hooks.alertsShown.set(a.n, Date.now());
+    if (!hooks.alertsShown.has(a.n)) hooks.alertsShown.set(a.n, { t: a.t, shownAt: Date.now() });
   }
   if (state.alerts.length > MAX_ALERTS) state.alerts.splice(0, state.alerts.length - MAX_ALERTS);
   if (d.health !== null) state.health = d.health;

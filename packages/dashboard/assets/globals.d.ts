@@ -5,6 +5,13 @@ type uPlotInstance = import('uplot').default;
 type AlignedData = import('uplot').AlignedData;
 
 interface Window {
-  /** Test hooks: when each alert was first shown, by its number; how many updates arrived. */
-  eventideDashboard?: { alertsShown: Map<number, number>; updates: number; snapshots: number };
+  /**
+   * Test and benchmark hooks: each alert's event time and when it was first shown (epoch ms), by
+   * its number; how many updates and snapshots arrived.
+   */
+  eventideDashboard?: {
+    alertsShown: Map<number, { t: number; shownAt: number }>;
+    updates: number;
+    snapshots: number;
+  };
 }

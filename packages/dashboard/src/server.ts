@@ -111,9 +111,9 @@ function assets(): Map<string, { type: string; body: Buffer }> {
  * @returns the running dashboard; `close()` it when done.
  *
  * @example
- * const job = connect({ hourly: hourly.sinkTo(sink) });
+ * const job = connect({ hourly });
  * const dashboard = await serveDashboard(job, {
- *   series: job.outputs.hourly.pipe(map((h) => ({ series: h.area, metric: 'kWh', t: h.start, value: h.total }))),
+ *   series: job.outputs.hourly.pipe(map((h) => ({ series: h.zip, metric: 'kWh', t: h.start, value: h.kWh }))),
  * });
  * console.log(`open ${dashboard.url}`);
  * job.start();
