@@ -153,7 +153,16 @@ function rebuildChart() {
     width: Math.max(320, chartBox.clientWidth),
     height: 340,
     tzDate: (/** @type {number} */ ts) => uPlot.tzDate(new Date(ts * 1000), meta.timeZone),
-    scales: { x: { time: true } },
+    scales: {
+      x: {
+        time: true,
+        // Room for the watermark, which runs ahead of the last window it closed.
+        range: (_u, min, max) => {
+          const w = state.health?.watermark;
+          return [min, w == null ? max : Math.max(max, w / 1000)];
+        },
+      },
+    },
     axes: [
       { stroke: '#8a96a3', grid: { stroke: '#2a3441' } },
       { stroke: '#8a96a3', grid: { stroke: '#2a3441' }, label: meta.units[state.metric] ?? '' },
