@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -80,6 +80,62 @@ describe('main job command line', () => {
       const r = job(...args, '--out', mkdtempSync(join(tmpdir(), 'metering-cli-')));
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/above the limit .* pass --no-limits/);
+    }
+  });
+
+  it('refuses dashboard and pacing flags that cannot work, in one line', () => {
+    const cases: [string[], RegExp][] = [
+      [['--speed', '60'], /--speed paces a replay: add --follow/],
+      [['--follow', '--speed', '0'], /--speed must be a positive number/],
+      [['--dashboard', '--workers', '2'], /--dashboard runs the job in this thread/],
+      [['--dashboard', '--port', '70000'], /--port must be at most 65535/],
+      [['--dashboard', '--port', 'x'], /--port must be an integer/],
+    ];
+    for (const [args, message] of cases) {
+      const r = job(...args, '--out', mkdtempSync(join(tmpdir(), 'metering-cli-')));
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+      expect(lines(r.stderr)).toBe(2);
+    }
+  });
+
+  it('says so in one line when the dashboard port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', () => r()));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const r = await new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const c = spawn(
+          process.execPath,
+          [
+            '--conditions=@eventide/source',
+            '--import',
+            'tsx',
+            'metering/main.ts',
+            '--services',
+            '4',
+            '--days',
+            '0.05',
+          ].concat([
+            '--dashboard',
+            '--port',
+            String(port),
+            '--out',
+            mkdtempSync(join(tmpdir(), 'metering-cli-')),
+          ]),
+          { cwd: examples, env: { ...process.env, INIT_CWD: examples } },
+        );
+        let stderr = '';
+        c.stderr.setEncoding('utf8').on('data', (d: string) => {
+          stderr += d;
+        });
+        c.on('exit', (code) => resolve({ code, stderr }));
+      });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`--port ${port} is in use`));
+    } finally {
+      taken.close();
     }
   });
 });
