@@ -9,23 +9,24 @@ import { describe, expect, it } from 'vitest';
 // and nothing of the user's overwritten.
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
+/** Node's arguments for a small run of the main job. */
+const SMALL = [
+  '--conditions=@eventide/source',
+  '--import',
+  'tsx',
+  'metering/main.ts',
+  '--services',
+  '4',
+  '--days',
+  '0.05',
+];
 /** A small run of the main job, started (as pnpm would) from `from`. */
 function jobFrom(from: string, ...args: string[]) {
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--conditions=@eventide/source',
-      '--import',
-      'tsx',
-      'metering/main.ts',
-      '--services',
-      '4',
-      '--days',
-      '0.05',
-      ...args,
-    ],
-    { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: from } },
-  );
+  const r = spawnSync(process.execPath, [...SMALL, ...args], {
+    cwd: examples,
+    encoding: 'utf8',
+    env: { ...process.env, INIT_CWD: from },
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 const job = (...args: string[]) => jobFrom(examples, ...args);
@@ -109,21 +110,13 @@ describe('main job command line', () => {
         const c = spawn(
           process.execPath,
           [
-            '--conditions=@eventide/source',
-            '--import',
-            'tsx',
-            'metering/main.ts',
-            '--services',
-            '4',
-            '--days',
-            '0.05',
-          ].concat([
+            ...SMALL,
             '--dashboard',
             '--port',
             String(port),
             '--out',
             mkdtempSync(join(tmpdir(), 'metering-cli-')),
-          ]),
+          ],
           { cwd: examples, env: { ...process.env, INIT_CWD: examples } },
         );
         let stderr = '';
