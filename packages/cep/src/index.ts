@@ -3,11 +3,12 @@
 // Compiler and runtime
 export { compile } from './compiler/compile';
 export type { Action, CompiledNFA, NFAStateNode, StateKind, Transition } from './compiler/graph';
-export { AfterMatchSkipStrategy, SkipToElementStrategy } from './nfa/aftermatch/strategy';
-export { type AdvanceResult, type Match, NFA, type NFAState } from './nfa/nfa';
+export { type AdvanceResult, type Match, NFA, type NFAState, type PartialMatchView } from './nfa/nfa';
+export { SkipStrategyError } from './nfa/skip';
 export type { PatternContext, PatternProcessFunction } from './operator/cep-operator';
 // Streams
 export { CEP, type CepOptions, PatternStream } from './operator/pattern-stream';
+export { AfterMatchSkipStrategy, SkipToElementStrategy } from './pattern/after-match';
 export type { Condition, ConditionContext } from './pattern/condition';
 export { MalformedPatternError } from './pattern/errors';
 // Pattern language

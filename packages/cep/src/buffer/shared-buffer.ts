@@ -1,4 +1,4 @@
-import { type Dewey, isCompatibleWith } from '../nfa/dewey';
+import { type Dewey, isCompatibleWith, sameDewey } from './dewey';
 import type { EventId } from './event-id';
 
 /** A stored event; it is its own `EventId` (timestamp and arrival sequence). */
@@ -8,24 +8,30 @@ interface BufferedEvent<T> extends EventId {
   refs: number;
 }
 
-interface Edge<T> {
+/** "The branch with version `version` took `target` before this node". */
+export interface Edge<T> {
   readonly target: BufferNode<T> | null;
   readonly version: Dewey;
 }
 
 /**
- * "Stage `stage` took `event`": versioned edges point at what each branch took before it. The
- * first edge is stored in the node itself (most nodes have exactly one), further ones in `more`.
+ * "Stage `stage` took `event`": versioned edges point at what each branch took before it.
+ *
+ * A node lives while something arrives at it: a partial match holding it (with the partial
+ * match's version) or a later node's edge pointing at it (with the edge's version). Those
+ * arrival versions are its `holders`. An edge is only ever followed by a version compatible with
+ * it (`extract`), so an edge no holder is compatible with is dead: it is removed at once and
+ * what it pointed at loses that arrival. A dropped partial match therefore frees every event no
+ * live partial match can still reach, not only its last node.
  */
 export interface BufferNode<T> {
   readonly event: BufferedEvent<T>;
   readonly stage: string;
   readonly stageIndex: number;
-  readonly target: BufferNode<T> | null;
-  readonly version: Dewey;
-  more: Edge<T>[] | undefined;
-  /** Partial matches holding this node, plus edges pointing at it. */
-  refs: number;
+  /** Newest last. */
+  readonly edges: Edge<T>[];
+  /** Arrival versions: one per partial match holding this node and per live edge pointing at it. */
+  readonly holders: Dewey[];
 }
 
 /** A match as event ids: stage name → ids in the order taken. */
@@ -39,20 +45,21 @@ export interface SharedBufferSnapshot<T> {
     event: number,
     stage: string,
     stageIndex: number,
+    /** Kept for the format; holders are rebuilt from the edges and partial matches on restore. */
     refs: number,
     edges: [number, number[]][],
   ][];
 }
 
-/** Scratch for `release` (never re-entered). */
-const RELEASE_STACK: BufferNode<unknown>[] = [];
+/** Work list of `release` (never re-entered). */
+const RELEASE_NODES: BufferNode<unknown>[] = [];
+const RELEASE_VERSIONS: Dewey[] = [];
 
 /**
  * One key's shared buffer (FlinkCEP's `SharedBuffer`): every event is stored once, however many
  * partial matches took it; a node is "event e taken by stage s", and its versioned edges point to
- * the node taken before it on each branch. Reference counts (partial matches and edges pointing
- * at a node; nodes holding an event) free a node, and then its event, when nothing needs it.
- * Nodes are plain objects linked by reference: no lookups on the hot path.
+ * the node taken before it on each branch. Nodes are plain objects linked by reference: no
+ * lookups on the hot path.
  */
 export class SharedBuffer<T> {
   private nextSeq = 0;
@@ -96,84 +103,128 @@ export class SharedBuffer<T> {
       for (let i = 0; i < this.currentNodes; i++) {
         const n = this.currentNodeList[i]!;
         // a node released while this event was processed is gone; a new one replaces it
-        if (n.stageIndex === stageIndex && n.refs > 0) {
+        if (n.stageIndex === stageIndex && n.holders.length > 0) {
           node = n;
           break;
         }
       }
     }
     if (node === undefined) {
-      node = { event, stage, stageIndex, target: prev, version, more: undefined, refs: 0 };
+      node = { event, stage, stageIndex, edges: [{ target: prev, version }], holders: [] };
       event.refs++;
       this.nodeCount++;
       if (event === this.current) this.currentNodeList[this.currentNodes++] = node;
-    } else if (node.more === undefined) {
-      node.more = [{ target: prev, version }];
     } else {
-      node.more.push({ target: prev, version });
+      node.edges.push({ target: prev, version });
     }
-    if (prev !== null) prev.refs++;
+    if (prev !== null) prev.holders.push(version);
     return node;
   }
 
-  lock(node: BufferNode<T>): void {
-    node.refs++;
+  /** A partial match with version `version` holds `node`. */
+  lock(node: BufferNode<T>, version: Dewey): void {
+    node.holders.push(version);
   }
 
-  release(node: BufferNode<T> | null): void {
+  /**
+   * A partial match with version `version` lets go of `node`: a node nothing arrives at any more
+   * is freed, and edges no remaining arrival can follow are removed, transitively.
+   */
+  release(node: BufferNode<T> | null, version: Dewey): void {
     if (node === null) return;
-    const stack = RELEASE_STACK as BufferNode<T>[];
+    const nodes = RELEASE_NODES as BufferNode<T>[];
+    const versions = RELEASE_VERSIONS;
     let sp = 0;
-    stack[sp++] = node;
+    nodes[sp] = node;
+    versions[sp++] = version;
     while (sp > 0) {
-      const n = stack[--sp]!;
-      if (--n.refs > 0) continue;
-      this.nodeCount--;
-      if (--n.event.refs === 0) this.eventCount--;
-      if (n.target !== null) stack[sp++] = n.target;
-      const more = n.more;
-      if (more !== undefined) {
-        for (let i = 0; i < more.length; i++) {
-          const target = more[i]!.target;
-          if (target !== null) stack[sp++] = target;
+      const n = nodes[--sp]!;
+      const v = versions[sp]!;
+      const holders = n.holders;
+      const at = indexOfVersion(holders, v);
+      if (at >= 0) {
+        holders[at] = holders[holders.length - 1]!;
+        holders.pop();
+      }
+      const edges = n.edges;
+      if (holders.length === 0) {
+        this.nodeCount--;
+        if (--n.event.refs === 0) this.eventCount--;
+        for (let i = 0; i < edges.length; i++) {
+          const e = edges[i]!;
+          if (e.target !== null) {
+            nodes[sp] = e.target;
+            versions[sp++] = e.version;
+          }
+        }
+        edges.length = 0;
+        continue;
+      }
+      // Still held: drop the edges no remaining arrival is compatible with.
+      let w = 0;
+      for (let i = 0; i < edges.length; i++) {
+        const e = edges[i]!;
+        if (anyCompatible(holders, e.version)) edges[w++] = e;
+        else if (e.target !== null) {
+          nodes[sp] = e.target;
+          versions[sp++] = e.version;
         }
       }
+      edges.length = w;
     }
   }
 
   /**
    * The events of the branch ending at `node` with version `version`: a depth-first walk back
-   * along compatible edges, newest edge first; the first complete path wins.
+   * along compatible edges, newest edge first; the first complete path wins. The path is kept
+   * once, on a stack with backtracking, not copied per step.
    */
   extract(node: BufferNode<T> | null, version: Dewey): MatchIds {
     const result: MatchIds = new Map();
     if (node === null) return result;
-    const stack: { node: BufferNode<T> | null; version: Dewey; path: BufferNode<T>[] }[] = [
-      { node, version, path: [] },
-    ];
-    while (stack.length > 0) {
-      const { node: n, version: v, path } = stack.pop()!;
-      if (n === null) {
-        for (let i = path.length - 1; i >= 0; i--) {
-          const p = path[i]!;
-          const ids = result.get(p.stage);
-          if (ids) ids.push(p.event);
-          else result.set(p.stage, [p.event]);
+    // frames: a node, the version it was reached with, and the next edge to try (newest first)
+    const path: BufferNode<T>[] = [node];
+    const arrived: Dewey[] = [version];
+    const nextEdge: number[] = [node.edges.length - 1];
+    while (path.length > 0) {
+      const top = path.length - 1;
+      const n = path[top]!;
+      let i = nextEdge[top]!;
+      let moved = false;
+      while (i >= 0) {
+        const e = n.edges[i--]!;
+        if (!isCompatibleWith(arrived[top]!, e.version)) continue;
+        nextEdge[top] = i;
+        if (e.target === null) {
+          for (let k = path.length - 1; k >= 0; k--) {
+            const p = path[k]!;
+            const ids = result.get(p.stage);
+            if (ids) ids.push(p.event);
+            else result.set(p.stage, [p.event]);
+          }
+          return result;
         }
-        return result;
+        path.push(e.target);
+        arrived.push(e.version);
+        nextEdge.push(e.target.edges.length - 1);
+        moved = true;
+        break;
       }
-      const next = [...path, n];
-      for (const edge of edgesOf(n)) {
-        if (isCompatibleWith(v, edge.version))
-          stack.push({ node: edge.target, version: edge.version, path: next });
+      if (!moved) {
+        path.pop();
+        arrived.pop();
+        nextEdge.pop();
       }
     }
     return result;
   }
 
-  /** Turns ids into events, in stage order of first appearance. */
+  /**
+   * Turns ids into events, in stage order of first appearance. The result has no prototype, so
+   * a stage may be called anything (`__proto__`, `constructor`).
+   */
   materialize(ids: MatchIds): Record<string, T[]> {
-    const out: Record<string, T[]> = {};
+    const out = Object.create(null) as Record<string, T[]>;
     for (const [stage, list] of ids) out[stage] = list.map((id) => (id as BufferedEvent<T>).value);
     return out;
   }
@@ -191,7 +242,7 @@ export class SharedBuffer<T> {
       if (index.has(n)) continue;
       index.set(n, nodes.length);
       nodes.push(n);
-      for (const e of edgesOf(n)) if (e.target !== null) stack.push(e.target);
+      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
     }
     const eventIndex = new Map<BufferedEvent<T>, number>();
     const events: [number, number, T, number][] = [];
@@ -209,44 +260,60 @@ export class SharedBuffer<T> {
           eventIndex.get(n.event)!,
           n.stage,
           n.stageIndex,
-          n.refs,
-          edgesOf(n).map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
+          n.holders.length,
+          n.edges.map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
         ]),
       },
       index,
     };
   }
 
-  /** Rebuilds the snapshot into `b` (a fresh buffer); returns its nodes in snapshot order. */
+  /**
+   * Rebuilds the snapshot into `b` (a fresh buffer); returns its nodes in snapshot order. The
+   * caller then `lock`s the nodes its partial matches hold, and calls `settle`.
+   */
   static restoreInto<T>(b: SharedBuffer<T>, s: SharedBufferSnapshot<T>): BufferNode<T>[] {
     b.nextSeq = s.nextSeq;
-    const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value, refs]) => ({ ts, seq, value, refs }));
-    // nodes first (targets may point forward), then their edges
-    const shells = s.nodes.map(([e, stage, stageIndex, refs]) => ({
-      event: events[e]!,
-      stage,
-      stageIndex,
-      refs,
-    }));
-    const nodes: BufferNode<T>[] = shells.map((n) => ({ ...n, target: null, version: [], more: undefined }));
+    const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value]) => ({ ts, seq, value, refs: 0 }));
+    const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex]) => {
+      events[e]!.refs++;
+      return { event: events[e]!, stage, stageIndex, edges: [], holders: [] };
+    });
     s.nodes.forEach(([, , , , edges], i) => {
-      const node = nodes[i]! as { target: BufferNode<T> | null; version: Dewey; more: Edge<T>[] | undefined };
-      edges.forEach(([target, version], j) => {
+      for (const [target, version] of edges) {
         const t = target < 0 ? null : nodes[target]!;
-        if (j === 0) {
-          node.target = t;
-          node.version = version;
-        } else (node.more ??= []).push({ target: t, version });
-      });
+        nodes[i]!.edges.push({ target: t, version });
+        if (t !== null) t.holders.push(version);
+      }
     });
     b.eventCount = events.length;
     b.nodeCount = nodes.length;
     return nodes;
   }
+
+  /**
+   * After a restore: frees what no partial match can reach (a checkpoint written before holders
+   * were tracked may hold dead edges). `held` are the nodes the partial matches hold.
+   */
+  settle(nodes: readonly BufferNode<T>[]): void {
+    // Nodes in snapshot order are reachable from the roots first; prune dead edges everywhere by
+    // taking and giving back one arrival of each node's own holders.
+    for (const n of nodes) {
+      if (n.holders.length === 0) continue;
+      const v = n.holders[0]!;
+      n.holders.push(v);
+      this.release(n, v);
+    }
+  }
 }
 
-/** A node's edges in the order they were added. */
-function edgesOf<T>(n: BufferNode<T>): Edge<T>[] {
-  const first: Edge<T> = { target: n.target, version: n.version };
-  return n.more === undefined ? [first] : [first, ...n.more];
+function indexOfVersion(holders: readonly Dewey[], v: Dewey): number {
+  for (let i = holders.length - 1; i >= 0; i--) if (holders[i] === v) return i;
+  for (let i = holders.length - 1; i >= 0; i--) if (sameDewey(holders[i]!, v)) return i;
+  return -1;
+}
+
+function anyCompatible(holders: readonly Dewey[], edgeVersion: Dewey): boolean {
+  for (let i = 0; i < holders.length; i++) if (isCompatibleWith(holders[i]!, edgeVersion)) return true;
+  return false;
 }

@@ -1,4 +1,4 @@
-import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import { type Condition, Conditions } from '../pattern/condition';
 import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern, Stage } from '../pattern/pattern';

@@ -1,4 +1,4 @@
-import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import type { Condition } from '../pattern/condition';
 
 /** What a transition does with the event: consume it, skip it, or move on without consuming (ε). */

@@ -1,63 +1,14 @@
+import { addStage, type Dewey, deweyStart, increase } from '../buffer/dewey';
 import { compareEventIds, type EventId } from '../buffer/event-id';
-import {
-  type BufferNode,
-  type MatchIds,
-  SharedBuffer,
-  type SharedBufferSnapshot,
-} from '../buffer/shared-buffer';
-import type { CompiledNFA, NFAStateNode, Transition } from '../compiler/graph';
+import { type BufferNode, type MatchIds, SharedBuffer } from '../buffer/shared-buffer';
+import type { CompiledNFA, NFAStateNode } from '../compiler/graph';
 import type { Condition, ConditionContext } from '../pattern/condition';
-import { addStage, type Dewey, deweyStart, increase } from './dewey';
-
-/** A match: each stage name mapped to the events it took, oldest first, stages in pattern order. */
-export type Match<T> = Readonly<Record<string, readonly T[]>>;
-
-/** One branch of the automaton for one key (FlinkCEP's `ComputationState`). */
-interface ComputationState<T> {
-  readonly state: NFAStateNode<T>;
-  /** The buffer node of the last event taken; `null` before the first. */
-  readonly prev: BufferNode<T> | null;
-  readonly version: Dewey;
-  readonly startTs: number;
-  readonly prevTs: number;
-  readonly startId: EventId | null;
-}
-
-/** The per-key mutable state of an NFA: partial matches, matches waiting on skip ordering, the buffer. */
-export interface NFAState<T> {
-  partial: ComputationState<T>[];
-  completed: ComputationState<T>[];
-  readonly buffer: SharedBuffer<T>;
-}
-
-/**
- * A key's state and its shared buffer in one object: one allocation and one pointer less per
- * key, which matters when thousands of keys hold short partial matches.
- */
-class KeyState<T> extends SharedBuffer<T> implements NFAState<T> {
-  completed: ComputationState<T>[] = NONE_COMPLETED;
-  constructor(public partial: ComputationState<T>[]) {
-    super();
-  }
-  get buffer(): SharedBuffer<T> {
-    return this;
-  }
-}
-
-export interface NFAStateSnapshot<T> {
-  readonly partial: readonly PlainComputationState[];
-  readonly completed: readonly PlainComputationState[];
-  readonly buffer: SharedBufferSnapshot<T>;
-}
-
-type PlainComputationState = [
-  state: number,
-  prev: number,
-  version: number[],
-  startTs: number,
-  prevTs: number,
-  startId: [number, number] | null,
-];
+import type { LazyContext } from './context';
+import type { Match } from './match';
+import { Scratch } from './scratch';
+import { pruningId, shouldPrune } from './skip';
+import { type NFAStateSnapshot, restoreState, snapshotState } from './snapshot';
+import { type ComputationState, KeyState, type NFAState, NONE_COMPLETED } from './state';
 
 /** What advancing a key's NFA gave: completed matches and timed-out partial matches. */
 export interface AdvanceResult<T> {
@@ -66,6 +17,22 @@ export interface AdvanceResult<T> {
   readonly timeouts: [Match<T>, number][];
   /** How many partial matches timed out. */
   readonly timedOut: number;
+}
+
+/** One partial match as `NFA.describe` tells it: what it took, where it waits, until when. */
+export interface PartialMatchView<T> {
+  /** The events taken so far, by stage, oldest first. */
+  readonly taken: Match<T>;
+  /** The stage whose state the partial match is in: the one that takes (or skips) the next event. */
+  readonly waitingAt: string;
+  /** Event time of its first event. */
+  readonly startedAt: number;
+  /** Event time of its last event. */
+  readonly lastAt: number;
+  /** When `within` closes it (event time), or Infinity. */
+  readonly deadline: number;
+  /** Completed, but held back until no earlier partial match can still complete (skip ordering). */
+  readonly completed: boolean;
 }
 
 /** Partial matches ordered by their first event; the start state (no event yet) last. */
@@ -90,28 +57,24 @@ function sortByStart<T>(xs: ComputationState<T>[]): void {
 
 /**
  * The NFA runtime over a compiled graph (FlinkCEP's `NFA`): pure with respect to the graph,
- * all mutation in the `NFAState` it is handed. `process` feeds one event; `advanceTime` applies
- * `within` (timeouts, and matches of a trailing `notFollowedBy`). Neither reads a clock.
+ * all mutation in the `NFAState` it is handed (and in its `Scratch`, working memory of one call).
+ * `process` feeds one event; `advanceTime` applies `within` (timeouts, and matches of a trailing
+ * `notFollowedBy`). Neither reads a clock.
  */
 export class NFA<T> {
-  private readonly ctx = new LazyContext<T>();
+  private readonly scratch = new Scratch<T>();
+  private readonly initial: ComputationState<T>;
 
   constructor(
     readonly compiled: CompiledNFA<T>,
     /** Most partial matches a key may hold; beyond it the oldest are dropped (and counted). */
     private readonly maxPartialMatches = Number.POSITIVE_INFINITY,
   ) {
-    this.initial = Object.freeze(this.startState(deweyStart));
+    this.initial = Object.freeze(startState(compiled, deweyStart));
   }
-
-  private readonly initial: ComputationState<T>;
 
   createState(): NFAState<T> {
     return new KeyState<T>([this.initial]);
-  }
-
-  private startState(version: Dewey): ComputationState<T> {
-    return { state: this.compiled.start, prev: null, version, startTs: -1, prevTs: -1, startId: null };
   }
 
   /** True when the key holds nothing beyond the start state. */
@@ -122,14 +85,33 @@ export class NFA<T> {
   /** The earliest event time at which `advanceTime` would change something, or `Infinity`. */
   nextDeadline(s: NFAState<T>): number {
     let t = Number.POSITIVE_INFINITY;
-    const { windowTime, gapWindows } = this.compiled;
-    for (const cs of s.partial) {
-      if (cs.startId === null) continue;
-      if (windowTime > 0) t = Math.min(t, cs.startTs + windowTime);
-      const gap = gapWindows.get(cs.state.stage);
-      if (gap !== undefined) t = Math.min(t, cs.prevTs + gap);
-    }
+    for (const cs of s.partial) if (cs.startId !== null) t = Math.min(t, this.deadlineOf(cs));
     return t;
+  }
+
+  private deadlineOf(cs: ComputationState<T>): number {
+    const { windowTime, gapWindows } = this.compiled;
+    let t = Number.POSITIVE_INFINITY;
+    if (windowTime > 0) t = cs.startTs + windowTime;
+    const gap = gapWindows.get(cs.state.stage);
+    if (gap !== undefined) t = Math.min(t, cs.prevTs + gap);
+    return t;
+  }
+
+  /** The partial (and held completed) matches of a key, oldest first: for "why didn't it fire". */
+  describe(s: NFAState<T>): PartialMatchView<T>[] {
+    const view = (cs: ComputationState<T>, completed: boolean): PartialMatchView<T> => ({
+      taken: s.buffer.materialize(s.buffer.extract(cs.prev, cs.version)),
+      waitingAt: cs.state.stage,
+      startedAt: cs.startTs,
+      lastAt: cs.prevTs,
+      deadline: completed ? Number.POSITIVE_INFINITY : this.deadlineOf(cs),
+      completed,
+    });
+    return [
+      ...s.partial.filter((cs) => cs.startId !== null).map((cs) => view(cs, false)),
+      ...s.completed.map((cs) => view(cs, true)),
+    ];
   }
 
   /**
@@ -137,24 +119,24 @@ export class NFA<T> {
    * dropped by the cap.
    */
   process(s: NFAState<T>, value: T, ts: number): { matches: Match<T>[]; dropped: number } {
+    const sc = this.scratch;
     // Fast path: only the start state, and the event opens no branch.
     if (s.partial.length === 1 && s.completed.length === 0) {
       const only = s.partial[0]!;
       if (only.startId === null && !this.anyEdge(only, value, ts, s.buffer)) return NOTHING;
     }
-    this.eventId = undefined;
-    this.eventValue = value;
-    this.eventTs = ts;
+    sc.begin(value, ts);
     const newPartial: ComputationState<T>[] = [];
     let potential: ComputationState<T>[] | undefined;
-    const next = this.next;
+    const next = sc.next;
+    const buffer = s.buffer;
     for (const cs of s.partial) {
       // the start state stays as it is unless it can take the event
-      if (cs.startId === null && !this.anyEdge(cs, value, ts, s.buffer)) {
+      if (cs.startId === null && !this.anyEdge(cs, value, ts, buffer)) {
         newPartial.push(cs);
         continue;
       }
-      const produced = this.computeNextStates(s.buffer, cs, value, ts, next);
+      const produced = this.computeNextStates(buffer, cs, value, ts);
       const mark = newPartial.length;
       let discard = false;
       for (let k = 0; k < produced; k++) {
@@ -162,12 +144,13 @@ export class NFA<T> {
         if (n.state.kind === 'final') (potential ??= []).push(n);
         else if (n.state.kind === 'stop') {
           discard = true;
-          s.buffer.release(n.prev);
+          buffer.release(n.prev, n.version);
         } else newPartial.push(n);
       }
       // a branch that reached a STOP state is discarded whole
       if (discard) {
-        for (let i = mark; i < newPartial.length; i++) s.buffer.release(newPartial[i]!.prev);
+        for (let i = mark; i < newPartial.length; i++)
+          buffer.release(newPartial[i]!.prev, newPartial[i]!.version);
         newPartial.length = mark;
       }
     }
@@ -178,29 +161,28 @@ export class NFA<T> {
       this.emitBySkipStrategy(s, potential ?? [], newPartial, matches);
     } else if (potential !== undefined) {
       for (const m of potential) {
-        matches.push(s.buffer.materialize(s.buffer.extract(m.prev, m.version)));
-        s.buffer.release(m.prev);
+        matches.push(buffer.materialize(buffer.extract(m.prev, m.version)));
+        buffer.release(m.prev, m.version);
       }
     }
     let dropped = 0;
     // The cap drops the oldest partial matches (never the start state).
     while (newPartial.length - 1 > this.maxPartialMatches && newPartial[0]!.startId !== null) {
-      s.buffer.release(newPartial.shift()!.prev);
+      const old = newPartial.shift()!;
+      buffer.release(old.prev, old.version);
       dropped++;
     }
     s.partial = newPartial;
-    if (this.eventId !== undefined) s.buffer.releaseEvent(this.eventId);
+    if (sc.eventId !== undefined) buffer.releaseEvent(sc.eventId);
+    sc.eventId = undefined;
     return matches.length === 0 && dropped === 0 ? NOTHING : { matches, dropped };
   }
 
-  private eventId: EventId | undefined;
-  private eventValue!: T;
-  private eventTs = 0;
-
   /** The current event's id, registered in the buffer the first time a branch takes it. */
   private idFor(buffer: SharedBuffer<T>): EventId {
-    if (this.eventId === undefined) this.eventId = buffer.registerEvent(this.eventValue, this.eventTs);
-    return this.eventId;
+    const sc = this.scratch;
+    if (sc.eventId === undefined) sc.eventId = buffer.registerEvent(sc.eventValue, sc.eventTs);
+    return sc.eventId;
   }
 
   /** Whether a fresh key (only the start state) would open a partial match with this event. */
@@ -210,8 +192,8 @@ export class NFA<T> {
 
   /** Whether the start state `cs` can take this event (IGNORE edges do nothing for the start state). */
   private anyEdge(cs: ComputationState<T>, value: T, ts: number, buffer: SharedBuffer<T>): boolean {
-    const ctx = this.ctx.reset(buffer, cs, ts);
-    const stack = this.stack;
+    const ctx = this.scratch.ctx.reset(buffer, cs, ts);
+    const stack = this.scratch.stack;
     let sp = 0;
     stack[sp++] = cs.state;
     while (sp > 0) {
@@ -226,14 +208,6 @@ export class NFA<T> {
     }
     return false;
   }
-
-  private readonly stack: NFAStateNode<T>[] = [];
-  private readonly proceedStack: NFAStateNode<T>[] = [];
-  /** Scratch: the states one branch moves to on the current event. */
-  private readonly next: ComputationState<T>[] = [];
-  /** Scratch: the open edges of the current branch (source state, transition) as parallel arrays. */
-  private readonly edgeSources: NFAStateNode<T>[] = [];
-  private readonly edgeTransitions: Transition<T>[] = [];
 
   /**
    * Moves event time to `ts`: partial matches whose window has closed time out (or, waiting in a
@@ -267,7 +241,7 @@ export class NFA<T> {
         const partial = s.buffer.materialize(s.buffer.extract(cs.prev, cs.version));
         timeouts.push([partial, byGap ? cs.prevTs + gap! : cs.startTs + windowTime]);
       }
-      s.buffer.release(cs.prev);
+      s.buffer.release(cs.prev, cs.version);
     }
     sortByStart(potential);
     const matches: Match<T>[] = [];
@@ -299,35 +273,32 @@ export class NFA<T> {
       this.prune(s.buffer, partial, ids);
       this.prune(s.buffer, s.completed, ids);
       out.push(s.buffer.materialize(ids));
-      s.buffer.release(m.prev);
+      s.buffer.release(m.prev, m.version);
     }
   }
 
   private prune(buffer: SharedBuffer<T>, states: ComputationState<T>[], ids: MatchIds): void {
     const skip = this.compiled.skipStrategy;
-    const pruningId = skip.pruningId(ids);
-    if (pruningId === undefined) return;
+    const id = pruningId(skip, ids);
+    if (id === undefined) return;
     let w = 0;
     for (let r = 0; r < states.length; r++) {
       const cs = states[r]!;
-      if (cs.startId !== null && skip.shouldPrune(cs.startId, pruningId)) buffer.release(cs.prev);
+      if (cs.startId !== null && shouldPrune(skip, cs.startId, id)) buffer.release(cs.prev, cs.version);
       else states[w++] = cs;
     }
     states.length = w;
   }
 
-  private computeNextStates(
-    buffer: SharedBuffer<T>,
-    cs: ComputationState<T>,
-    value: T,
-    ts: number,
-    out: ComputationState<T>[],
-  ): number {
-    this.produced = 0;
-    const ctx = this.ctx.reset(buffer, cs, ts);
-    const sources = this.edgeSources;
-    const transitions = this.edgeTransitions;
-    const { edges: edgeCount, takes, ignores } = this.decisionGraph(cs, value, ctx);
+  /** The states branch `cs` moves to on the current event, into `scratch.next`; returns how many. */
+  private computeNextStates(buffer: SharedBuffer<T>, cs: ComputationState<T>, value: T, ts: number): number {
+    const sc = this.scratch;
+    sc.produced = 0;
+    const ctx = sc.ctx.reset(buffer, cs, ts);
+    const sources = sc.edgeSources;
+    const transitions = sc.edgeTransitions;
+    this.decisionGraph(cs, value, ctx);
+    const { edges: edgeCount, takes, ignores } = sc;
     let takeBranchesToVisit = Math.max(0, takes - 1);
     let ignoreBranchesToVisit = ignores;
     const totalTakeToSkip = Math.max(0, takes - 1);
@@ -344,7 +315,7 @@ export class NFA<T> {
           version = addStage(increase(cs.version, totalTakeToSkip + ignoreBranchesToVisit));
           ignoreBranchesToVisit--;
         }
-        this.add(buffer, out, edge.target, cs.prev, version, cs.startTs, cs.prevTs, cs.startId);
+        this.add(buffer, edge.target, cs.prev, version, cs.startTs, cs.prevTs, cs.startId);
       } else if (edge.action === 'take') {
         const currentVersion = increase(cs.version, takeBranchesToVisit);
         const nextVersion = addStage(currentVersion);
@@ -353,24 +324,21 @@ export class NFA<T> {
         const entry = buffer.put(source.stage, source.stageIndex, id, cs.prev, currentVersion);
         const startTs = isStart ? ts : cs.startTs;
         const startId = isStart ? id : cs.startId;
-        this.add(buffer, out, edge.target, entry, nextVersion, startTs, ts, startId);
+        this.add(buffer, edge.target, entry, nextVersion, startTs, ts, startId);
         const final = this.finalAfterProceed(edge.target, value, ctx);
-        if (final !== undefined) this.add(buffer, out, final, entry, nextVersion, startTs, ts, startId);
+        if (final !== undefined) this.add(buffer, final, entry, nextVersion, startTs, ts, startId);
       }
     }
     if (isStart) {
       const inc = selfIncrease(ignores, takes);
-      out[this.produced++] = inc === 0 ? cs : this.startState(increase(cs.version, inc));
+      sc.next[sc.produced++] = inc === 0 ? cs : startState(this.compiled, increase(cs.version, inc));
     }
-    if (cs.prev !== null) buffer.release(cs.prev);
-    return this.produced;
+    if (cs.prev !== null) buffer.release(cs.prev, cs.version);
+    return sc.produced;
   }
-
-  private produced = 0;
 
   private add(
     buffer: SharedBuffer<T>,
-    out: ComputationState<T>[],
     state: NFAStateNode<T>,
     prev: BufferNode<T> | null,
     version: Dewey,
@@ -378,22 +346,20 @@ export class NFA<T> {
     prevTs: number,
     startId: EventId | null,
   ): void {
-    out[this.produced++] = { state, prev, version, startTs, prevTs, startId };
-    if (prev !== null) buffer.lock(prev);
+    const sc = this.scratch;
+    sc.next[sc.produced++] = { state, prev, version, startTs, prevTs, startId };
+    if (prev !== null) buffer.lock(prev, version);
   }
 
-  /** The TAKE and IGNORE edges open to this event, following PROCEED (ε) edges. */
-  private decisionGraph(
-    cs: ComputationState<T>,
-    value: T,
-    ctx: LazyContext<T>,
-  ): { edges: number; takes: number; ignores: number } {
-    const sources = this.edgeSources;
-    const transitions = this.edgeTransitions;
+  /** The TAKE and IGNORE edges open to this event, following PROCEED (ε) edges, into the scratch. */
+  private decisionGraph(cs: ComputationState<T>, value: T, ctx: LazyContext<T>): void {
+    const sc = this.scratch;
+    const sources = sc.edgeSources;
+    const transitions = sc.edgeTransitions;
     let edges = 0;
     let takes = 0;
     let ignores = 0;
-    const stack = this.stack;
+    const stack = sc.stack;
     let sp = 0;
     stack[sp++] = cs.state;
     while (sp > 0) {
@@ -411,13 +377,10 @@ export class NFA<T> {
         }
       }
     }
-    this.counts.edges = edges;
-    this.counts.takes = takes;
-    this.counts.ignores = ignores;
-    return this.counts;
+    sc.edges = edges;
+    sc.takes = takes;
+    sc.ignores = ignores;
   }
-
-  private readonly counts = { edges: 0, takes: 0, ignores: 0 };
 
   /** A final state reachable from `state` by PROCEED edges open to this event (an optional tail). */
   private finalAfterProceed(
@@ -427,7 +390,7 @@ export class NFA<T> {
   ): NFAStateNode<T> | undefined {
     // a greedy stage does not let a match complete by skipping past it
     if (state.greedy) return undefined;
-    const stack = this.proceedStack;
+    const stack = this.scratch.proceedStack;
     let sp = 0;
     stack[sp++] = state;
     while (sp > 0) {
@@ -444,47 +407,19 @@ export class NFA<T> {
   }
 
   snapshot(s: NFAState<T>): NFAStateSnapshot<T> {
-    const { snapshot, index } = s.buffer.snapshot([...s.partial, ...s.completed].map((cs) => cs.prev));
-    const plain = (cs: ComputationState<T>): PlainComputationState => [
-      cs.state.id,
-      cs.prev === null ? -1 : index.get(cs.prev)!,
-      [...cs.version],
-      cs.startTs,
-      cs.prevTs,
-      cs.startId === null ? null : [cs.startId.ts, cs.startId.seq],
-    ];
-    return { partial: s.partial.map(plain), completed: s.completed.map(plain), buffer: snapshot };
+    return snapshotState(s);
   }
 
   restore(snap: NFAStateSnapshot<T>): NFAState<T> {
-    const states = this.compiled.states;
-    const state = new KeyState<T>([]);
-    const nodes = SharedBuffer.restoreInto(state, snap.buffer);
-    const cs = ([
-      state,
-      prev,
-      version,
-      startTs,
-      prevTs,
-      startId,
-    ]: PlainComputationState): ComputationState<T> => ({
-      state: states[state]!,
-      prev: prev < 0 ? null : nodes[prev]!,
-      version,
-      startTs,
-      prevTs,
-      startId: startId === null ? null : { ts: startId[0], seq: startId[1] },
-    });
-    state.partial = snap.partial.map(cs);
-    state.completed = snap.completed.length > 0 ? snap.completed.map(cs) : NONE_COMPLETED;
-    return state;
+    return restoreState(this.compiled, snap);
   }
 }
 
-const EMPTY_BUFFER = new SharedBuffer<unknown>();
+function startState<T>(compiled: CompiledNFA<T>, version: Dewey): ComputationState<T> {
+  return { state: compiled.start, prev: null, version, startTs: -1, prevTs: -1, startId: null };
+}
 
-/** Shared by every key until it first holds a completed match; never mutated. */
-const NONE_COMPLETED: ComputationState<any>[] = [];
+const EMPTY_BUFFER = new SharedBuffer<unknown>();
 
 const NO_ADVANCE: AdvanceResult<never> = Object.freeze({ matches: [], timeouts: [], timedOut: 0 });
 
@@ -501,24 +436,6 @@ function check<T>(c: Condition<T> | undefined, value: T, ctx: ConditionContext<T
   return c === undefined || c(value, ctx);
 }
 
-/** The condition context of one branch: its events are extracted only if a condition asks. */
-class LazyContext<T> implements ConditionContext<T> {
-  private buffer!: SharedBuffer<T>;
-  private cs!: ComputationState<T>;
-  private cache: Record<string, T[]> | undefined;
-  timestamp = 0;
-
-  reset(buffer: SharedBuffer<T>, cs: ComputationState<T>, ts: number): this {
-    this.buffer = buffer;
-    this.cs = cs;
-    this.cache = undefined;
-    this.timestamp = ts;
-    return this;
-  }
-
-  eventsForPattern(name: string): readonly T[] {
-    if (this.cache === undefined)
-      this.cache = this.buffer.materialize(this.buffer.extract(this.cs.prev, this.cs.version));
-    return this.cache[name] ?? [];
-  }
-}
+export type { Match } from './match';
+export type { NFAStateSnapshot } from './snapshot';
+export type { NFAState } from './state';

@@ -1,4 +1,4 @@
-import { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
+import { AfterMatchSkipStrategy } from './after-match';
 import { type Condition, Conditions } from './condition';
 import { MalformedPatternError } from './errors';
 import { type ConsumingStrategy, type Quantifier, single } from './quantifier';

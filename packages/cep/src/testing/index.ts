@@ -1,7 +1,7 @@
 // @eventide/cep/testing: test a pattern without streams, watermarks or buffering (Flink's NFATestHarness).
 import { compile } from '../compiler/compile';
-import type { AfterMatchSkipStrategy } from '../nfa/aftermatch/strategy';
 import { type Match, NFA, type NFAState } from '../nfa/nfa';
+import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import type { Pattern } from '../pattern/pattern';
 
 /** Options of `NFATestHarness.forPattern`. */

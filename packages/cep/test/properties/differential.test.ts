@@ -1,65 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AfterMatchSkipStrategy, Pattern } from '../../src/index';
+import { AfterMatchSkipStrategy, type Pattern } from '../../src/index';
 import { NFATestHarness } from '../../src/testing/index';
-import {
-  applySkip,
-  type Contiguity,
-  type RefEvent,
-  type RefSkip,
-  type RefStage,
-  referenceMatches,
-} from '../helpers/reference';
-
-const contiguity = fc.constantFrom<Contiguity>('strict', 'relaxed', 'any');
-const kinds = fc.subarray(['a', 'b', 'c'], { minLength: 1, maxLength: 2 });
-
-const stagesArb = fc
-  .array(
-    fc.record({
-      kinds,
-      contiguity,
-      times: fc.constantFrom(1, 1, 2, 3),
-      inner: contiguity,
-      optional: fc.boolean(),
-    }),
-    { minLength: 1, maxLength: 3 },
-  )
-  .map((ss) => ss.map((s, i): RefStage => ({ ...s, name: `s${i}`, optional: i > 0 && s.optional })));
-
-const eventsArb = fc
-  .array(fc.tuple(fc.constantFrom('a', 'b', 'c'), fc.integer({ min: 1, max: 3 })), { maxLength: 9 })
-  .map((xs) => {
-    let ts = 0;
-    return xs.map(([kind, gap], i): RefEvent => {
-      ts += gap;
-      return { i, kind, ts };
-    });
-  });
-
-function toPattern(
-  stages: readonly RefStage[],
-  within: number | undefined,
-  skip: AfterMatchSkipStrategy,
-): Pattern<RefEvent> {
-  let p: Pattern<RefEvent, any> | undefined;
-  for (const s of stages) {
-    const cond = (e: RefEvent) => s.kinds.includes(e.kind);
-    if (p === undefined) p = Pattern.begin<RefEvent>(s.name, skip).where(cond);
-    else {
-      const link =
-        s.contiguity === 'strict' ? 'next' : s.contiguity === 'relaxed' ? 'followedBy' : 'followedByAny';
-      p = p[link](s.name).where(cond);
-    }
-    if (s.times > 1) {
-      p = p.times(s.times);
-      if (s.inner === 'strict') p = p.consecutive();
-      if (s.inner === 'any') p = p.allowCombinations();
-    }
-    if (s.optional) p = p.optional();
-  }
-  return within === undefined ? p! : p!.within(within);
-}
+import { eventsArb, stagesArb, toPattern } from '../arbitraries/patterns';
+import { applySkip, type RefEvent, type RefSkip, referenceMatches } from '../helpers/reference';
 
 function runNFA(pattern: Pattern<RefEvent>, events: readonly RefEvent[]): number[][] {
   const h = NFATestHarness.forPattern(pattern);

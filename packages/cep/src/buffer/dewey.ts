@@ -39,3 +39,10 @@ export function isCompatibleWith(a: Dewey, b: Dewey): boolean {
   }
   return false;
 }
+
+/** Same digits. */
+export function sameDewey(a: Dewey, b: Dewey): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
