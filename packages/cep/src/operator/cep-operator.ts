@@ -11,6 +11,7 @@ import {
 import type { SchedulerLike, Subscription } from 'rxjs';
 import type { CompiledNFA } from '../compiler/graph';
 import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
+import { SkipStrategyError } from '../nfa/skip';
 
 /** What pattern functions see besides the match. */
 export interface PatternContext {
@@ -110,7 +111,18 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
         try {
           key = this.config.keySelector(el.value);
           if (this.checkKeys) checkKey(key, this.name, el.timestamp);
-          if (Number.isNaN(el.timestamp)) this.processNow(key, el.value);
+          const timed = !Number.isNaN(el.timestamp);
+          // The first record decides the operator's time; a record of the other kind is refused.
+          this.timeDomain ??= timed ? 'event' : 'processing';
+          if (timed !== (this.timeDomain === 'event')) {
+            this.out.invalid(
+              timed
+                ? 'CEP: a record with an event timestamp in a pattern running in processing time (its first record had none)'
+                : 'CEP: a record without an event timestamp in a pattern running in event time (assign timestamps to every record)',
+              el.value,
+              el.timestamp,
+            );
+          } else if (!timed) this.processNow(key, el.value);
           else if (el.timestamp <= this.watermark) this.late(this.config.lateTag, el.value, el.timestamp);
           else this.enqueue(key, el.value, el.timestamp);
         } catch (e) {
@@ -216,13 +228,18 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     this.settleState(key, st);
   };
 
-  /** Records without timestamps run at once in processing time; `within` then needs clock timers. */
-  private processingTime = false;
+  /**
+   * Set by the first record: event time (it had a timestamp) or processing time (it had none).
+   * Records of the other kind are refused as invalid, never a silent switch.
+   */
+  private timeDomain: 'event' | 'processing' | undefined;
+  private get processingTime(): boolean {
+    return this.timeDomain === 'processing';
+  }
   private clockTimer: Subscription | undefined;
   private clockTimerAt = Number.POSITIVE_INFINITY;
 
   private processNow(key: K, value: T): void {
-    this.processingTime = true;
     this.runEvent(key, value, this.config.clock.now());
     this.armClock();
   }
@@ -275,6 +292,8 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     try {
       result = this.nfa.process(st, value, ts);
     } catch (e) {
+      // a skip strategy that cannot be applied is the pattern's fault, not this record's
+      if (e instanceof SkipStrategyError) throw e;
       this.userErrorAt(e, value, ts, key);
       return;
     }
@@ -350,6 +369,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       deadlines,
       partialMatches: this.partialMatches,
       counters: { ...this.metrics.custom },
+      timeDomain: this.timeDomain ?? null,
     };
   }
 
@@ -362,6 +382,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       deadlines: [number, K][];
       partialMatches: number;
       counters: Record<string, number>;
+      timeDomain?: 'event' | 'processing' | null;
     };
     this.watermark = Number(s.watermark);
     this.keys.clear();
@@ -383,6 +404,7 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
       this.deadlines.add(t, key);
     }
     this.partialMatches = s.partialMatches;
+    this.timeDomain = s.timeDomain ?? undefined;
     Object.assign(this.metrics.custom, s.counters);
     this.updateGauges();
   }

@@ -4,6 +4,7 @@ import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import { compile } from '../compiler/compile';
 import type { CompiledNFA } from '../compiler/graph';
 import type { Match } from '../nfa/nfa';
+import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern } from '../pattern/pattern';
 import { CepOperator, type PatternContext, type PatternProcessFunction } from './cep-operator';
 
@@ -44,6 +45,7 @@ export class PatternStream<T> {
 
   /** Orders events with equal timestamps. */
   withComparator(comparator: (a: T, b: T) => number): PatternStream<T> {
+    checkOptions('PatternStream.withComparator', { comparator });
     return new PatternStream(
       this.input,
       this.keySelector,
@@ -105,6 +107,7 @@ export const CEP = {
    * CEP.pattern(readings.keyBy((r) => r.meter), spike).select((m) => ({ meter: m.high![0]!.meter }));
    */
   pattern<T>(stream: DataStream<T>, pattern: Pattern<T, any>, options: CepOptions<T> = {}): PatternStream<T> {
+    checkOptions('CEP.pattern', options);
     const keySelector =
       stream instanceof KeyedStream ? (stream.keySelector as (value: T) => unknown) : NO_KEY;
     return new PatternStream(stream, keySelector, compile(pattern), options, undefined);
@@ -112,3 +115,29 @@ export const CEP = {
 };
 
 export type { Collector };
+
+/**
+ * Validates `CepOptions` where they are given, naming the API: a cap that is not a positive
+ * integer (or Infinity), a comparator or clock of the wrong kind.
+ */
+export function checkOptions<T>(api: string, options: CepOptions<T>): void {
+  if (options === null || typeof options !== 'object') {
+    throw new MalformedPatternError(`${api}: options must be an object, got ${String(options)}`);
+  }
+  const cap = options.maxPartialMatchesPerKey;
+  if (
+    cap !== undefined &&
+    !(typeof cap === 'number' && (cap === Number.POSITIVE_INFINITY || (Number.isInteger(cap) && cap > 0)))
+  ) {
+    throw new MalformedPatternError(
+      `${api}: maxPartialMatchesPerKey must be a positive integer or Infinity, got ${typeof cap === 'string' ? `"${cap}"` : String(cap)}`,
+    );
+  }
+  if (options.comparator !== undefined && typeof options.comparator !== 'function') {
+    throw new MalformedPatternError(`${api}: comparator must be a function (a, b) => number`);
+  }
+  const clock = options.clock as { now?: unknown; schedule?: unknown } | undefined;
+  if (clock !== undefined && !(typeof clock?.now === 'function' && typeof clock?.schedule === 'function')) {
+    throw new MalformedPatternError(`${api}: clock must be an RxJS scheduler (with now() and schedule())`);
+  }
+}

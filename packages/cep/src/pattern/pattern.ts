@@ -18,7 +18,12 @@ export interface Stage<T> {
   readonly window: number | undefined;
 }
 
-let groupCount = 0;
+/**
+ * Most iterations `times` / `timesOrMore` unroll: the compiler makes a few states per iteration,
+ * so a larger count would only exhaust memory. For longer runs, use `oneOrMore()` with a
+ * condition on what the stage took so far.
+ */
+export const MAX_TIMES = 10_000;
 
 /**
  * A FlinkCEP pattern: a sequence of named stages with conditions, contiguity and quantifiers.
@@ -92,14 +97,14 @@ export class Pattern<T, F extends T = T> {
   ): Pattern<T, S>;
   where(condition: Condition<F>): Pattern<T, F>;
   where(condition: Condition<F>): Pattern<T, any> {
-    const c = condition as unknown as Condition<T>;
+    const c = checkCondition('Pattern.where', condition) as unknown as Condition<T>;
     const prev = this.last.condition;
     return this.withLast('Pattern.where', { condition: prev ? Conditions.and(prev, c) : c });
   }
 
   /** Adds an alternative condition (OR with the earlier ones). */
   or<S extends F>(condition: Condition<S>): Pattern<T, F> {
-    const c = condition as unknown as Condition<T>;
+    const c = checkCondition('Pattern.or', condition) as unknown as Condition<T>;
     const prev = this.last.condition;
     return this.withLast('Pattern.or', { condition: prev ? Conditions.or(prev, c) : c });
   }
@@ -114,7 +119,9 @@ export class Pattern<T, F extends T = T> {
     }
     if (this.last.until)
       throw new MalformedPatternError(`Pattern.until: "${this.last.name}" already has an until condition`);
-    return this.withLast('Pattern.until', { until: condition as unknown as Condition<T> });
+    return this.withLast('Pattern.until', {
+      until: checkCondition('Pattern.until', condition) as unknown as Condition<T>,
+    });
   }
 
   /** Strict contiguity: the very next event must match the new stage. */
@@ -165,6 +172,7 @@ export class Pattern<T, F extends T = T> {
           `Pattern.times: n must be an integer ≥ 1, got ${from}; use optional() for zero`,
         );
       }
+      checkCount('Pattern.times', from);
       return this.quantify('Pattern.times', { multiplicity: 'times', from, to: from });
     }
     if (!Number.isInteger(from) || !Number.isInteger(to) || from < 0) {
@@ -173,6 +181,7 @@ export class Pattern<T, F extends T = T> {
       );
     }
     if (from > to) throw new MalformedPatternError(`Pattern.times: from (${from}) must be ≤ to (${to})`);
+    checkCount('Pattern.times', to);
     if (to === 0) throw new MalformedPatternError('Pattern.times: from and to cannot both be 0');
     const optional = from === 0 || this.last.quantifier.optional;
     return this.quantify('Pattern.times', { multiplicity: 'times', from: Math.max(from, 1), to, optional });
@@ -183,6 +192,7 @@ export class Pattern<T, F extends T = T> {
     if (!Number.isInteger(n) || n < 1) {
       throw new MalformedPatternError(`Pattern.timesOrMore: n must be an integer ≥ 1, got ${n}`);
     }
+    checkCount('Pattern.timesOrMore', n);
     return this.quantify('Pattern.timesOrMore', { multiplicity: 'looping', from: n, to: n });
   }
 
@@ -239,8 +249,13 @@ export class Pattern<T, F extends T = T> {
    * event and the previous one (`WithinType.PREVIOUS_AND_CURRENT`). Decided by the watermark.
    */
   within(ms: number, type: WithinType = WithinType.FIRST_AND_LAST): Pattern<T, F> {
-    if (!(Number.isFinite(ms) && ms > 0)) {
-      throw new MalformedPatternError(`Pattern.within: ms must be a finite number > 0, got ${ms}`);
+    if (!(typeof ms === 'number' && Number.isFinite(ms) && ms > 0)) {
+      throw new MalformedPatternError(`Pattern.within: ms must be a finite number > 0, got ${String(ms)}`);
+    }
+    if (type !== WithinType.FIRST_AND_LAST && type !== WithinType.PREVIOUS_AND_CURRENT) {
+      throw new MalformedPatternError(
+        `Pattern.within: type must be WithinType.FIRST_AND_LAST or WithinType.PREVIOUS_AND_CURRENT, got ${String(type)}`,
+      );
     }
     return this.withLast(
       'Pattern.within',
@@ -268,7 +283,9 @@ function newStage<T>(
   }
   const group = typeof nameOrGroup === 'string' ? undefined : nameOrGroup;
   return Object.freeze({
-    name: group ? `(group ${++groupCount})` : (nameOrGroup as string),
+    // Named by its stages (unique in a pattern): the same pattern gets the same names in every
+    // process, so a checkpoint's description of it matches.
+    name: group ? `(${leafNames(group.stages).join(' ')})` : (nameOrGroup as string),
     condition: undefined,
     until: undefined,
     quantifier: single(consuming),
@@ -276,6 +293,27 @@ function newStage<T>(
     gapWindow: undefined,
     window: undefined,
   });
+}
+
+function leafNames<T>(stages: readonly Stage<T>[]): string[] {
+  return stages.flatMap((s) => (s.group ? leafNames(s.group.stages) : [s.name]));
+}
+
+function checkCondition<C>(api: string, condition: C): C {
+  if (typeof condition !== 'function') {
+    throw new MalformedPatternError(
+      `${api}: a condition must be a function (event, ctx) => boolean, got ${condition === null ? 'null' : typeof condition}`,
+    );
+  }
+  return condition;
+}
+
+function checkCount(api: string, n: number): void {
+  if (n > MAX_TIMES) {
+    throw new MalformedPatternError(
+      `${api}: at most ${MAX_TIMES} iterations (each is unrolled into NFA states), got ${n}; for longer runs use oneOrMore() with a condition on what the stage took`,
+    );
+  }
 }
 
 function describe(q: Quantifier): string {

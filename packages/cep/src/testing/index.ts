@@ -1,6 +1,7 @@
 // @eventide/cep/testing: test a pattern without streams, watermarks or buffering (Flink's NFATestHarness).
 import { compile } from '../compiler/compile';
 import { type Match, NFA, type NFAState } from '../nfa/nfa';
+import { checkOptions } from '../operator/pattern-stream';
 import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import type { Pattern } from '../pattern/pattern';
 
@@ -32,6 +33,7 @@ export class NFATestHarness<T> {
     private readonly pattern: Pattern<T, any>,
     private readonly options: HarnessOptions,
   ) {
+    checkOptions('NFATestHarness.forPattern', { maxPartialMatchesPerKey: options.maxPartialMatches });
     this.nfa = new NFA(compile(pattern, { skipStrategy: options.skipStrategy }), options.maxPartialMatches);
     this.state = this.nfa.createState();
   }
