@@ -21,7 +21,7 @@ const fail = (msg) => {
 };
 
 const ALLOWED =
-  /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+|src\/.+\.ts|assets\/[\w.-]+\.(html|js|css))$/;
+  /^package\/(package\.json|README\.md|LICENSE|CHANGELOG\.md|dist\/[^/]+|src\/.+\.ts|assets\/[\w.-]+\.(html|js|css)|schema\/[\w.-]+\.json)$/;
 const tarballs = {};
 for (const name of packages) {
   const dir = join(root, 'packages', name);

@@ -10,8 +10,22 @@ export type { PatternContext, PatternProcessFunction } from './operator/cep-oper
 export { CEP, type CepOptions, PatternStream } from './operator/pattern-stream';
 export { AfterMatchSkipStrategy, SkipToElementStrategy } from './pattern/after-match';
 export type { Condition, ConditionContext } from './pattern/condition';
+// Patterns as data
+export { type ConditionFactory, ConditionRegistry, expr } from './pattern/condition-data';
 export { MalformedPatternError } from './pattern/errors';
+export { ExpressionError } from './pattern/expression';
 // Pattern language
-export { Pattern, type Stage } from './pattern/pattern';
+export { MAX_TIMES, Pattern, type Stage } from './pattern/pattern';
 export type { ConsumingStrategy, Quantifier } from './pattern/quantifier';
+export {
+  type ConditionSpec,
+  ConditionSpecSchema,
+  type PatternSpec,
+  PatternSpecSchema,
+  patternJsonSchema,
+  type SkipSpec,
+  type StageLink,
+  type StageSpec,
+  StageSpecSchema,
+} from './pattern/spec';
 export { WithinType } from './pattern/within';

@@ -1,5 +1,6 @@
 import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import { type Condition, Conditions } from '../pattern/condition';
+import { specOf, stagesRead } from '../pattern/condition-data';
 import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern, Stage } from '../pattern/pattern';
 import type { ConsumingStrategy } from '../pattern/quantifier';
@@ -456,6 +457,7 @@ function validate<T>(pattern: Pattern<T, any>, skipStrategy: AfterMatchSkipStrat
       );
     seen.add(n);
   }
+  checkStagesRead(pattern.stages, seen);
   const last = pattern.stages[pattern.stages.length - 1]!;
   if (
     last.quantifier.consuming === 'notFollow' &&
@@ -471,5 +473,21 @@ function validate<T>(pattern: Pattern<T, any>, skipStrategy: AfterMatchSkipStrat
     throw new MalformedPatternError(
       `AfterMatchSkipStrategy.${skipStrategy.kind}: the pattern has no stage "${target}" (stages: ${names.join(', ')})`,
     );
+  }
+}
+
+/** Expressions may only aggregate over stages the pattern has. */
+function checkStagesRead<T>(stages: readonly Stage<T>[], names: ReadonlySet<string>): void {
+  for (const s of stages) {
+    if (s.group) checkStagesRead(s.group.stages, names);
+    for (const c of [s.condition, s.until]) {
+      for (const read of stagesRead(specOf(c))) {
+        if (!names.has(read)) {
+          throw new MalformedPatternError(
+            `Pattern: a condition of stage "${s.name}" reads stage "${read}", which the pattern does not have (stages: ${[...names].join(', ')})`,
+          );
+        }
+      }
+    }
   }
 }

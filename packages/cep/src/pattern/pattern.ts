@@ -1,7 +1,9 @@
 import { AfterMatchSkipStrategy } from './after-match';
-import { type Condition, Conditions } from './condition';
+import type { Condition } from './condition';
+import { andCondition, type ConditionRegistry, conditionOf, orCondition, specOf } from './condition-data';
 import { MalformedPatternError } from './errors';
 import { type ConsumingStrategy, type Quantifier, single } from './quantifier';
+import { type PatternSpec, PatternSpecSchema, type SkipSpec, type StageLink, type StageSpec } from './spec';
 import { WithinType } from './within';
 
 /** One stage of a pattern: a named step, or a group (a whole pattern used as a step). */
@@ -99,14 +101,14 @@ export class Pattern<T, F extends T = T> {
   where(condition: Condition<F>): Pattern<T, any> {
     const c = checkCondition('Pattern.where', condition) as unknown as Condition<T>;
     const prev = this.last.condition;
-    return this.withLast('Pattern.where', { condition: prev ? Conditions.and(prev, c) : c });
+    return this.withLast('Pattern.where', { condition: prev ? andCondition(prev, c) : c });
   }
 
   /** Adds an alternative condition (OR with the earlier ones). */
   or<S extends F>(condition: Condition<S>): Pattern<T, F> {
     const c = checkCondition('Pattern.or', condition) as unknown as Condition<T>;
     const prev = this.last.condition;
-    return this.withLast('Pattern.or', { condition: prev ? Conditions.or(prev, c) : c });
+    return this.withLast('Pattern.or', { condition: prev ? orCondition(prev, c) : c });
   }
 
   /** Stops a looping stage at the first event that meets `condition` (that event is not taken). */
@@ -263,6 +265,41 @@ export class Pattern<T, F extends T = T> {
     );
   }
 
+  /**
+   * The pattern as data (`PatternSpec`), for storing, editing and `Pattern.fromJSON`. Every
+   * condition must have a data form: written with `expr(...)` or taken from a
+   * `ConditionRegistry`; a plain function is refused, naming its stage.
+   */
+  toJSON(): PatternSpec {
+    const skip = skipSpecOf(this.skipStrategy);
+    return { version: 1, ...(skip === undefined ? {} : { skip }), stages: stagesToSpec(this.stages) };
+  }
+
+  /**
+   * Builds a pattern from its data form, through the same builder calls (and checks) as code.
+   * Named conditions come from `conditions`. A spec that does not fit the schema, or names a
+   * condition the registry lacks, is a `MalformedPatternError` naming the place.
+   *
+   * @example
+   * const spike = Pattern.fromJSON<Reading>({
+   *   version: 1,
+   *   stages: [
+   *     { link: 'begin', name: 'high', where: { expr: 'kWh > 0.4' } },
+   *     { link: 'next', name: 'higher', where: { expr: 'kWh > last(high, kWh)' }, within: 600000 },
+   *   ],
+   * });
+   */
+  static fromJSON<T>(spec: unknown, conditions?: ConditionRegistry<T>): Pattern<T, T> {
+    const parsed = PatternSpecSchema.safeParse(spec);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new MalformedPatternError(
+        `Pattern.fromJSON: ${issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : ''}${issue.message}`,
+      );
+    }
+    return build<T>(parsed.data.stages, skipOf(parsed.data.skip), conditions, 'stages');
+  }
+
   toString(): string {
     return this.stages.map((s) => `${s.quantifier.consuming}:${s.name}(${describe(s.quantifier)})`).join(' ');
   }
@@ -324,4 +361,121 @@ function describe(q: Quantifier): string {
         ? `times(${q.from},${q.to})`
         : `timesOrMore(${q.from})`;
   return `${base}${q.optional ? ', optional' : ''}${q.greedy ? ', greedy' : ''}${q.inner !== 'skipTillNext' ? `, inner ${q.inner}` : ''}`;
+}
+
+const LINKS: Record<ConsumingStrategy, StageLink> = {
+  strict: 'next',
+  skipTillNext: 'followedBy',
+  skipTillAny: 'followedByAny',
+  notNext: 'notNext',
+  notFollow: 'notFollowedBy',
+};
+
+function stagesToSpec<T>(stages: readonly Stage<T>[]): StageSpec[] {
+  return stages.map((s, i) => {
+    const q = s.quantifier;
+    const dataOf = (c: Condition<T> | undefined, what: string) => {
+      if (c === undefined) return undefined;
+      const spec = specOf(c);
+      if (spec === undefined) {
+        throw new MalformedPatternError(
+          `Pattern.toJSON: the ${what} of stage "${s.name}" is a function, which has no data form; write it with expr(...) or take it from a ConditionRegistry`,
+        );
+      }
+      return spec;
+    };
+    const where = dataOf(s.condition, 'condition');
+    const until = dataOf(s.until, 'until condition');
+    const out: Record<string, unknown> = { link: i === 0 ? 'begin' : LINKS[q.consuming] };
+    if (s.group) out.group = { stages: stagesToSpec(s.group.stages) };
+    else out.name = s.name;
+    if (where !== undefined) out.where = where;
+    if (q.multiplicity === 'times') out.times = q.from === q.to ? q.from : [q.from, q.to];
+    if (q.multiplicity === 'looping') {
+      if (q.from === 1) out.oneOrMore = true;
+      else out.timesOrMore = q.from;
+    }
+    if (until !== undefined) out.until = until;
+    if (q.inner === 'strict') out.consecutive = true;
+    if (q.inner === 'skipTillAny') out.allowCombinations = true;
+    if (q.optional) out.optional = true;
+    if (q.greedy) out.greedy = true;
+    if (s.window !== undefined) out.within = s.window;
+    if (s.gapWindow !== undefined) out.withinPreviousAndCurrent = s.gapWindow;
+    return out as unknown as StageSpec;
+  });
+}
+
+function skipSpecOf(skip: AfterMatchSkipStrategy): SkipSpec | undefined {
+  if (skip.kind === 'noSkip') return undefined;
+  return {
+    strategy: skip.kind,
+    ...(skip.patternName === undefined ? {} : { stage: skip.patternName }),
+    ...(skip.throwsOnMiss ? { throwExceptionOnMiss: true } : {}),
+  };
+}
+
+function skipOf(spec: SkipSpec | undefined): AfterMatchSkipStrategy {
+  if (spec === undefined) return AfterMatchSkipStrategy.noSkip();
+  const { strategy, stage } = spec;
+  if (strategy === 'skipToFirst' || strategy === 'skipToLast') {
+    if (stage === undefined) {
+      throw new MalformedPatternError(`Pattern.fromJSON: at skip: ${strategy} needs a stage`);
+    }
+    const s = AfterMatchSkipStrategy[strategy](stage);
+    return spec.throwExceptionOnMiss ? s.throwExceptionOnMiss() : s;
+  }
+  if (stage !== undefined || spec.throwExceptionOnMiss) {
+    throw new MalformedPatternError(`Pattern.fromJSON: at skip: ${strategy} takes no stage`);
+  }
+  return AfterMatchSkipStrategy[strategy]();
+}
+
+/** Replays a spec's stages as builder calls, so every check of the builder applies. */
+function build<T>(
+  stages: readonly StageSpec[],
+  skip: AfterMatchSkipStrategy | undefined,
+  conditions: ConditionRegistry<T> | undefined,
+  at: string,
+): Pattern<T, T> {
+  let p: Pattern<T, any> | undefined;
+  stages.forEach((s, i) => {
+    const here = `Pattern.fromJSON: at ${at}.${i}`;
+    try {
+      const target = s.group
+        ? build<T>(s.group.stages, undefined, conditions, `${at}.${i}.group.stages`)
+        : s.name!;
+      if ((i === 0) !== (s.link === 'begin')) {
+        throw new MalformedPatternError(
+          i === 0 ? 'the first stage links with "begin"' : 'only the first stage links with "begin"',
+        );
+      }
+      if (p === undefined) p = Pattern.begin<T>(target, skip);
+      else if (s.link === 'notNext' || s.link === 'notFollowedBy') {
+        if (typeof target !== 'string')
+          throw new MalformedPatternError(`${s.link} takes a stage name, not a group`);
+        p = p[s.link](target);
+      } else p = p[s.link as 'next' | 'followedBy' | 'followedByAny'](target);
+      if (s.where !== undefined) p = p.where(conditionOf(s.where, conditions, here));
+      if (s.times !== undefined)
+        p = typeof s.times === 'number' ? p.times(s.times) : p.times(s.times[0], s.times[1]);
+      if (s.timesOrMore !== undefined) p = p.timesOrMore(s.timesOrMore);
+      if (s.oneOrMore) p = p.oneOrMore();
+      if (s.until !== undefined) p = p.until(conditionOf(s.until, conditions, here));
+      if (s.consecutive) p = p.consecutive();
+      if (s.allowCombinations) p = p.allowCombinations();
+      if (s.optional) p = p.optional();
+      if (s.greedy) p = p.greedy();
+      if (s.within !== undefined) p = p.within(s.within);
+      if (s.withinPreviousAndCurrent !== undefined) {
+        p = p.within(s.withinPreviousAndCurrent, WithinType.PREVIOUS_AND_CURRENT);
+      }
+    } catch (e) {
+      if (e instanceof MalformedPatternError && !e.message.startsWith('Pattern.fromJSON')) {
+        throw new MalformedPatternError(`${here}: ${e.message}`);
+      }
+      throw e;
+    }
+  });
+  return p as Pattern<T, T>;
 }

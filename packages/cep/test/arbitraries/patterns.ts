@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { type AfterMatchSkipStrategy, Pattern } from '../../src/index';
+import { type AfterMatchSkipStrategy, type Condition, expr, Pattern } from '../../src/index';
 import type { Contiguity, RefEvent, RefStage } from '../helpers/reference';
 
 // Random patterns over three event kinds (each stage takes some kinds), as reference stages and
@@ -35,10 +35,14 @@ export function toPattern(
   stages: readonly RefStage[],
   within: number | undefined,
   skip: AfterMatchSkipStrategy,
+  /** Conditions as data (`expr`) instead of functions. */
+  asData = false,
 ): Pattern<RefEvent> {
   let p: Pattern<RefEvent, any> | undefined;
   for (const s of stages) {
-    const cond = (e: RefEvent) => s.kinds.includes(e.kind);
+    const cond: Condition<RefEvent> = asData
+      ? expr(s.kinds.map((k) => `kind == '${k}'`).join(' or '))
+      : (e: RefEvent) => s.kinds.includes(e.kind);
     if (p === undefined) p = Pattern.begin<RefEvent>(s.name, skip).where(cond);
     else {
       const link =
