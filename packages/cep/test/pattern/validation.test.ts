@@ -89,7 +89,7 @@ describe('stage names are plain keys of a match', () => {
     const [m] = h.process(2, 2);
     expect(Object.getPrototypeOf(m)).toBeNull();
     expect(Object.keys(m!)).toEqual(['__proto__', 'constructor']);
-    expect(m!.__proto__).toEqual([1]);
+    expect(Object.getOwnPropertyDescriptor(m, '__proto__')?.value).toEqual([1]);
     expect(m!.constructor).toEqual([2]);
   });
 });
