@@ -5,9 +5,15 @@ export { compile } from './compiler/compile';
 export type { Action, CompiledNFA, NFAStateNode, StateKind, Transition } from './compiler/graph';
 export { type AdvanceResult, type Match, NFA, type NFAState, type PartialMatchView } from './nfa/nfa';
 export { SkipStrategyError } from './nfa/skip';
-export type { PatternContext, PatternProcessFunction } from './operator/cep-operator';
+export type { CepInspector, PatternContext, PatternProcessFunction } from './operator/cep-operator';
 // Streams
-export { CEP, type CepOptions, PatternStream } from './operator/pattern-stream';
+export type {
+  DynamicInspector,
+  DynamicMatch,
+  PatternUpdate,
+  RefusedUpdate,
+} from './operator/dynamic';
+export { CEP, type CepOptions, type DynamicPatternOptions, PatternStream } from './operator/pattern-stream';
 export { AfterMatchSkipStrategy, SkipToElementStrategy } from './pattern/after-match';
 export type { Condition, ConditionContext } from './pattern/condition';
 // Patterns as data

@@ -1,17 +1,10 @@
-import type { Batch, Collector, Json, OutputTag } from '@eventide/core';
-import {
-  checkKey,
-  expectShape,
-  NO_KEY,
-  NumberHeap,
-  Operator,
-  type OperatorInit,
-  TimerQueue,
-} from '@eventide/core/operator';
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Collector, Json, OutputTag } from '@eventide/core';
+import { expectShape, type OperatorInit } from '@eventide/core/operator';
+import type { SchedulerLike } from 'rxjs';
 import type { CompiledNFA } from '../compiler/graph';
-import { type Match, NFA, type NFAState, type NFAStateSnapshot } from '../nfa/nfa';
-import { SkipStrategyError } from '../nfa/skip';
+import type { Match, PartialMatchView } from '../nfa/nfa';
+import { PatternRunner, type RunnerSnapshot } from './runner';
+import { Sequencer, type SequencerSnapshot } from './sequencer';
 
 /** What pattern functions see besides the match. */
 export interface PatternContext {
@@ -28,6 +21,22 @@ export interface PatternProcessFunction<T, O> {
   processTimedOutMatch?(match: Match<T>, ctx: PatternContext): void;
 }
 
+/**
+ * Looks into a running CEP operator: the partial matches a key holds, with the stages taken
+ * and their events, the stage each waits at and its `within` deadline. The first thing to reach
+ * for when a pattern does not fire (`PatternStream.inspect`).
+ */
+export interface CepInspector<K, T> {
+  /** The partial matches `key` holds, oldest first (empty when none). */
+  partialMatches(key: K): PartialMatchView<T>[];
+  /** Keys that hold partial matches. */
+  keys(): K[];
+  /** The operator's watermark: events after it wait and have not reached the NFA yet. */
+  readonly watermark: number;
+  /** Events waiting for the watermark. */
+  readonly waiting: number;
+}
+
 export interface CepOperatorConfig<K, T, O> {
   readonly keySelector: (value: T) => K;
   readonly compiled: CompiledNFA<T>;
@@ -37,61 +46,73 @@ export interface CepOperatorConfig<K, T, O> {
   readonly maxPartialMatchesPerKey: number;
   /** Processing time for records without an event timestamp: their time, and timers for `within`. */
   readonly clock: SchedulerLike;
+  /** Receives the operator's inspector when it opens. */
+  readonly inspect: ((inspector: CepInspector<K, T>) => void) | undefined;
 }
 
 /**
- * Runs a compiled pattern per key in event time (Flink's `CepOperator`):
- * - a record at or behind the watermark is late: counted, or sent to the late tag;
- * - other records wait until the watermark passes them, then enter their key's NFA in timestamp
- *   order (arrival order, or the comparator, among equal timestamps), each preceded by advancing
- *   that NFA's time to its timestamp;
- * - keys whose partial matches can time out get a timer at their next deadline, so `within`
- *   timeouts and trailing `notFollowedBy` matches happen on the watermark even if the key never
- *   sends again;
- * - records without a timestamp are matched at once, in arrival order, in processing time.
+ * Runs a compiled pattern per key in event time (Flink's `CepOperator`): the `Sequencer` releases
+ * records in timestamp order as the watermark passes them, a `PatternRunner` feeds them to each
+ * key's NFA and times partial matches out at their `within` deadlines (timers per key, so that
+ * happens on the watermark even if the key never sends again).
  *
- * Waiting records sit in one queue by timestamp for all keys (not per key), and a key has NFA
- * state only while it holds a partial match: most readings of most meters open nothing and cost
- * a condition check.
+ * A key has NFA state only while it holds a partial match: most readings of most meters open
+ * nothing and cost a condition check.
  */
-export class CepOperator<K, T, O> extends Operator<T, O> implements PatternContext, Collector<O> {
-  /** A non-keyed pattern stream's one global key is never checked. */
-  private readonly checkKeys: boolean;
-  private readonly nfa: NFA<T>;
-  /** NFA state of keys that hold partial or completed-but-held matches. */
-  private readonly keys = new Map<K, NFAState<T>>();
-  /** Records waiting for the watermark, by timestamp, in arrival order, with their keys. */
-  private readonly waiting = new Map<number, { keys: K[]; records: T[] }>();
-  private readonly waitingTimes = new NumberHeap();
-  /** Deadlines: keys whose partial matches time out (or are released) at that time. */
-  private readonly deadlines = new TimerQueue<K>();
-  /** The one live deadline of each key; queue entries at other times are stale. */
-  private readonly deadlineOf = new Map<K, number>();
-  private readonly pool: NFAState<T>[] = [];
-  private lastTs = Number.NaN;
-  private lastBucket: { keys: K[]; records: T[] } | undefined;
-  private readonly spareBuckets: { keys: K[]; records: T[] }[] = [];
-  private watermark = Number.NEGATIVE_INFINITY;
+export class CepOperator<K, T, O> extends Sequencer<K, T, O> implements PatternContext, Collector<O> {
+  private readonly runner: PatternRunner<K, T>;
   timestamp = 0;
-  private partialMatches = 0;
 
   constructor(
     init: OperatorInit,
     private readonly config: CepOperatorConfig<K, T, O>,
   ) {
-    super(init);
-    this.checkKeys = (config.keySelector as unknown) !== NO_KEY;
-    this.nfa = new NFA(config.compiled, config.maxPartialMatchesPerKey);
+    super(init, config);
     Object.assign(this.metrics.custom, {
       partialMatches: 0,
       matches: 0,
       timeouts: 0,
       partialMatchesDropped: 0,
     });
+    const processTimedOutMatch = config.fn.processTimedOutMatch;
+    this.runner = new PatternRunner<K, T>(config.compiled, config.maxPartialMatchesPerKey, {
+      counters: this.metrics.custom,
+      onMatch: (m, ts, key) => {
+        this.timestamp = ts;
+        try {
+          this.config.fn.processMatch(m, this, this);
+        } catch (e) {
+          this.userErrorAt(e, m, ts, key);
+        }
+      },
+      onTimeout:
+        processTimedOutMatch === undefined
+          ? undefined
+          : (m, at, key) => {
+              this.timestamp = at;
+              try {
+                processTimedOutMatch.call(this.config.fn, m, this);
+              } catch (e) {
+                this.userErrorAt(e, m, at, key);
+              }
+            },
+      onUserError: (e, value, ts, key) => this.userErrorAt(e, value, ts, key),
+    });
   }
 
-  get currentWatermark(): number {
-    return this.watermark;
+  override open(): void {
+    const runner = this.runner;
+    const self = this;
+    this.config.inspect?.({
+      partialMatches: (key) => runner.describe(key),
+      keys: () => runner.heldKeys(),
+      get watermark() {
+        return self.watermark;
+      },
+      get waiting() {
+        return self.waitingCount;
+      },
+    });
   }
 
   output<X>(tag: OutputTag<X>, value: X): void {
@@ -102,235 +123,22 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
     this.out.emit(value, this.timestamp);
   }
 
-  processBatch(batch: Batch<T>): void {
-    for (let i = 0; i < batch.length; i++) {
-      const el = batch[i]!;
-      if (el.kind === 'record') {
-        this.metrics.recordsIn++;
-        let key: K | undefined;
-        try {
-          key = this.config.keySelector(el.value);
-          if (this.checkKeys) checkKey(key, this.name, el.timestamp);
-          const timed = !Number.isNaN(el.timestamp);
-          // The first record decides the operator's time; a record of the other kind is refused.
-          this.timeDomain ??= timed ? 'event' : 'processing';
-          if (timed !== (this.timeDomain === 'event')) {
-            this.out.invalid(
-              timed
-                ? 'CEP: a record with an event timestamp in a pattern running in processing time (its first record had none)'
-                : 'CEP: a record without an event timestamp in a pattern running in event time (assign timestamps to every record)',
-              el.value,
-              el.timestamp,
-            );
-          } else if (!timed) this.processNow(key, el.value);
-          else if (el.timestamp <= this.watermark) this.late(this.config.lateTag, el.value, el.timestamp);
-          else this.enqueue(key, el.value, el.timestamp);
-        } catch (e) {
-          this.userError(e, el, key);
-        }
-      } else if (el.kind === 'watermark') {
-        this.advance(el.timestamp);
-      } else {
-        this.out.emitStatus(el);
-      }
-    }
-    this.updateGauges();
+  protected runEvent(key: K, value: T, t: number): void {
+    this.runner.runEvent(key, value, t);
   }
 
-  private updateGauges(): void {
-    this.metrics.keysHeld = this.keys.size;
-    this.metrics.custom.partialMatches = this.partialMatches;
+  protected nextDeadline(): number | undefined {
+    return this.runner.nextDeadline();
+  }
+
+  protected fireDeadlines(time: number): void {
+    this.runner.advanceDeadlines(time);
+  }
+
+  protected updateGauges(): void {
+    this.metrics.keysHeld = this.runner.keyCount;
+    this.metrics.custom.partialMatches = this.runner.partialMatches;
     this.metrics.custom.waiting = this.waitingCount;
-  }
-
-  private waitingCount = 0;
-
-  private enqueue(key: K, value: T, ts: number): void {
-    // consecutive records usually share a timestamp: remember the last bucket
-    let bucket = ts === this.lastTs ? this.lastBucket : this.waiting.get(ts);
-    if (bucket === undefined) {
-      bucket = this.spareBuckets.pop() ?? { keys: [], records: [] };
-      this.waiting.set(ts, bucket);
-      this.waitingTimes.push(ts);
-    }
-    this.lastTs = ts;
-    this.lastBucket = bucket;
-    bucket.keys.push(key);
-    bucket.records.push(value);
-    this.waitingCount++;
-  }
-
-  private advance(wm: number): void {
-    if (wm <= this.watermark) return;
-    this.watermark = wm;
-    // Per key this is Flink's order: advance to each due timestamp and feed its events, then
-    // advance to the watermark (the deadline timers reach keys that had no event this round).
-    for (;;) {
-      const t = this.waitingTimes.peek();
-      if (t === undefined || t > wm) break;
-      this.waitingTimes.pop();
-      const bucket = this.waiting.get(t)!;
-      if (t === this.lastTs) {
-        this.lastTs = Number.NaN;
-        this.lastBucket = undefined;
-      }
-      this.waiting.delete(t);
-      this.waitingCount -= bucket.records.length;
-      this.runBucket(t, bucket);
-      bucket.keys.length = 0;
-      bucket.records.length = 0;
-      if (this.spareBuckets.length < 8) this.spareBuckets.push(bucket);
-    }
-    // in processing time, deadlines belong to the clock, not to watermarks
-    if (!this.processingTime) this.deadlines.advanceTo(wm, this.onDeadline);
-    this.updateGauges();
-    this.out.emitWatermark(wm);
-  }
-
-  private runBucket(t: number, bucket: { keys: K[]; records: T[] }): void {
-    const { keys, records } = bucket;
-    let order: number[] | undefined;
-    const cmp = this.config.comparator;
-    if (cmp && records.length > 1) {
-      order = records.map((_, i) => i);
-      // stable: equal events keep arrival order
-      order.sort((a, b) => cmp(records[a]!, records[b]!) || a - b);
-    }
-    for (let n = 0; n < records.length; n++) {
-      const i = order ? order[n]! : n;
-      const key = keys[i]!;
-      const value = records[i]!;
-      this.runEvent(key, value, t);
-    }
-  }
-
-  /** One event of one key at time `t`: advance the key's time, feed the event, settle the key. */
-  private runEvent(key: K, value: T, t: number): void {
-    let st = this.keys.get(key);
-    if (st === undefined) {
-      // a key without partial matches gets state only if this event opens one
-      if (!this.nfa.startTakes(value, t)) return;
-      st = this.pool.pop() ?? this.nfa.createState();
-      this.keys.set(key, st);
-    } else {
-      this.advanceState(key, st, t);
-    }
-    this.feedState(key, st, value, t);
-    this.settleState(key, st);
-  }
-
-  private readonly onDeadline = (ts: number, key: K): void => {
-    if (this.deadlineOf.get(key) !== ts) return;
-    this.deadlineOf.delete(key);
-    const st = this.keys.get(key);
-    if (st === undefined) return;
-    this.advanceState(key, st, this.processingTime ? this.config.clock.now() : this.watermark);
-    this.settleState(key, st);
-  };
-
-  /**
-   * Set by the first record: event time (it had a timestamp) or processing time (it had none).
-   * Records of the other kind are refused as invalid, never a silent switch.
-   */
-  private timeDomain: 'event' | 'processing' | undefined;
-  private get processingTime(): boolean {
-    return this.timeDomain === 'processing';
-  }
-  private clockTimer: Subscription | undefined;
-  private clockTimerAt = Number.POSITIVE_INFINITY;
-
-  private processNow(key: K, value: T): void {
-    this.runEvent(key, value, this.config.clock.now());
-    this.armClock();
-  }
-
-  /** One clock timer at the earliest processing-time deadline; it times keys out and re-arms. */
-  private armClock(): void {
-    const next = this.deadlines.nextTime();
-    if (next === undefined || next >= this.clockTimerAt) return;
-    this.clockTimer?.unsubscribe();
-    this.clockTimerAt = next;
-    const clock = this.config.clock;
-    this.clockTimer = clock.schedule(
-      () => {
-        this.clockTimer = undefined;
-        this.clockTimerAt = Number.POSITIVE_INFINITY;
-        this.deadlines.advanceTo(clock.now(), this.onDeadline);
-        this.updateGauges();
-        this.out.flush();
-        this.armClock();
-      },
-      Math.max(0, next - clock.now()),
-    );
-  }
-
-  override close(): void {
-    this.clockTimer?.unsubscribe();
-    this.clockTimer = undefined;
-  }
-
-  /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
-  private settleState(key: K, st: NFAState<T>): void {
-    if (this.nfa.isEmpty(st)) {
-      this.keys.delete(key);
-      this.deadlineOf.delete(key);
-      // an empty state is as good as new: keep a few for the next keys that start a match
-      if (this.pool.length < 1024) this.pool.push(st);
-      return;
-    }
-    const at = this.nfa.nextDeadline(st);
-    if (at === Number.POSITIVE_INFINITY) return;
-    if (this.deadlineOf.get(key) !== at) {
-      this.deadlineOf.set(key, at);
-      this.deadlines.add(at, key);
-    }
-  }
-
-  private feedState(key: K, st: NFAState<T>, value: T, ts: number): void {
-    const before = st.partial.length;
-    let result: ReturnType<NFA<T>['process']>;
-    try {
-      result = this.nfa.process(st, value, ts);
-    } catch (e) {
-      // a skip strategy that cannot be applied is the pattern's fault, not this record's
-      if (e instanceof SkipStrategyError) throw e;
-      this.userErrorAt(e, value, ts, key);
-      return;
-    }
-    this.partialMatches += st.partial.length - before;
-    if (result.dropped > 0) this.metrics.custom.partialMatchesDropped! += result.dropped;
-    if (result.matches.length > 0) this.emitMatches(result.matches, ts, key);
-  }
-
-  private advanceState(key: K, st: NFAState<T>, ts: number): void {
-    if (st.partial.length <= 1 && st.completed.length === 0) return;
-    const before = st.partial.length;
-    const wantTimeouts = this.config.fn.processTimedOutMatch !== undefined;
-    const { matches, timeouts, timedOut } = this.nfa.advanceTime(st, ts, wantTimeouts);
-    if (timedOut === 0 && matches.length === 0) return;
-    this.metrics.custom.timeouts! += timedOut;
-    this.partialMatches += st.partial.length - before;
-    this.emitMatches(matches, ts, key);
-    for (const [partial, at] of timeouts) {
-      this.timestamp = at;
-      try {
-        this.config.fn.processTimedOutMatch!(partial, this);
-      } catch (e) {
-        this.userErrorAt(e, partial, at, key);
-      }
-    }
-  }
-
-  private emitMatches(matches: readonly Match<T>[], ts: number, key: K): void {
-    for (const m of matches) {
-      this.metrics.custom.matches!++;
-      this.timestamp = ts;
-      try {
-        this.config.fn.processMatch(m, this, this);
-      } catch (e) {
-        this.userErrorAt(e, m, ts, key);
-      }
-    }
   }
 
   /**
@@ -338,74 +146,46 @@ export class CepOperator<K, T, O> extends Operator<T, O> implements PatternConte
    * compared), `within`, and the skip strategy. State of another pattern is refused on restore.
    */
   override describe(): Json {
-    const c = this.config.compiled;
-    return {
-      states: c.states.map((st) => [
-        st.stage,
-        st.kind,
-        st.greedy,
-        st.transitions
-          .map((t) => `${t.action}>${t.target.id}${t.condition === undefined ? '' : '?'}`)
-          .join(' '),
-      ]),
-      windowTime: Number.isFinite(c.windowTime) ? c.windowTime : String(c.windowTime),
-      gapWindows: [...c.gapWindows].map(([k, v]) => `${k}:${v}`),
-      skip: String(c.skipStrategy),
-    };
+    return describeCompiled(this.config.compiled);
   }
 
   override snapshot(): unknown {
-    const keys: [K, NFAStateSnapshot<T>][] = [];
-    for (const [key, st] of this.keys) keys.push([key, this.nfa.snapshot(st)]);
-    const waiting = [...this.waiting]
-      .sort(([a], [b]) => a - b)
-      .map(([t, b]) => [t, [...b.keys], [...b.records]] as [number, K[], T[]]);
-    // live deadlines in queue order, so a restored job runs keys in the same order
-    const deadlines = this.deadlines.entries().filter(([t, key]) => this.deadlineOf.get(key) === t);
+    const r = this.runner.snapshot();
     return {
-      watermark: Number.isFinite(this.watermark) ? this.watermark : String(this.watermark),
-      keys,
-      waiting,
-      deadlines,
-      partialMatches: this.partialMatches,
+      ...this.snapshotInput(),
+      keys: r.keys,
+      deadlines: r.deadlines,
+      partialMatches: r.partialMatches,
       counters: { ...this.metrics.custom },
-      timeDomain: this.timeDomain ?? null,
     };
   }
 
   override restore(state: unknown): void {
     expectShape(state, { watermark: 'time', keys: 'array', waiting: 'array', deadlines: 'array' });
-    const s = state as {
-      watermark: number | string;
-      keys: [K, NFAStateSnapshot<T>][];
-      waiting: [number, K[], T[]][];
-      deadlines: [number, K][];
-      partialMatches: number;
-      counters: Record<string, number>;
-      timeDomain?: 'event' | 'processing' | null;
-    };
-    this.watermark = Number(s.watermark);
-    this.keys.clear();
-    for (const [key, nfa] of s.keys) this.keys.set(key, this.nfa.restore(nfa));
-    this.waiting.clear();
-    this.lastTs = Number.NaN;
-    this.lastBucket = undefined;
-    this.waitingTimes.clear();
-    this.waitingCount = 0;
-    for (const [t, keys, records] of s.waiting) {
-      this.waiting.set(t, { keys, records });
-      this.waitingTimes.push(t);
-      this.waitingCount += records.length;
-    }
-    this.deadlines.clear();
-    this.deadlineOf.clear();
-    for (const [t, key] of s.deadlines) {
-      this.deadlineOf.set(key, t);
-      this.deadlines.add(t, key);
-    }
-    this.partialMatches = s.partialMatches;
-    this.timeDomain = s.timeDomain ?? undefined;
+    const s = state as SequencerSnapshot<K, T> &
+      RunnerSnapshot<K, T> & {
+        counters: Record<string, number>;
+      };
+    this.restoreInput(s);
+    this.runner.restore(s);
     Object.assign(this.metrics.custom, s.counters);
     this.updateGauges();
   }
+}
+
+/** A compiled pattern's shape as plain JSON (conditions are code: only where they are). */
+export function describeCompiled<T>(c: CompiledNFA<T>): Json {
+  return {
+    states: c.states.map((st) => [
+      st.stage,
+      st.kind,
+      st.greedy,
+      st.transitions
+        .map((t) => `${t.action}>${t.target.id}${t.condition === undefined ? '' : '?'}`)
+        .join(' '),
+    ]),
+    windowTime: Number.isFinite(c.windowTime) ? c.windowTime : String(c.windowTime),
+    gapWindows: [...c.gapWindows].map(([k, v]) => `${k}:${v}`),
+    skip: String(c.skipStrategy),
+  };
 }

@@ -1,12 +1,19 @@
 import { type Collector, type DataStream, KeyedStream, type OutputTag } from '@eventide/core';
 import { NO_KEY } from '@eventide/core/operator';
-import { asyncScheduler, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, from, isObservable, type Observable, type SchedulerLike } from 'rxjs';
 import { compile } from '../compiler/compile';
 import type { CompiledNFA } from '../compiler/graph';
 import type { Match } from '../nfa/nfa';
+import type { ConditionRegistry } from '../pattern/condition-data';
 import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern } from '../pattern/pattern';
-import { CepOperator, type PatternContext, type PatternProcessFunction } from './cep-operator';
+import {
+  type CepInspector,
+  CepOperator,
+  type PatternContext,
+  type PatternProcessFunction,
+} from './cep-operator';
+import { DynamicCepOperator, type DynamicInspector, type DynamicMatch, type PatternUpdate } from './dynamic';
 
 /** Options of `CEP.pattern`: the cap on partial matches per key and the order of equal timestamps. */
 export interface CepOptions<T> {
@@ -36,11 +43,36 @@ export class PatternStream<T> {
     private readonly compiled: CompiledNFA<T>,
     private readonly options: CepOptions<T>,
     private readonly lateTag: OutputTag<T> | undefined,
+    private readonly inspector: ((inspector: CepInspector<unknown, T>) => void) | undefined = undefined,
   ) {}
 
   /** Sends events that arrive behind the watermark to `tag` (otherwise they are dropped and counted). */
   sideOutputLateData(tag: OutputTag<T>): PatternStream<T> {
-    return new PatternStream(this.input, this.keySelector, this.compiled, this.options, tag);
+    return new PatternStream(this.input, this.keySelector, this.compiled, this.options, tag, this.inspector);
+  }
+
+  /**
+   * Hands `fn` the running operator's inspector when the job starts: the partial matches a key
+   * holds (stages taken with their events, the stage each waits at, its `within` deadline). The
+   * first thing to reach for when a pattern does not fire.
+   *
+   * @example
+   * let inspector: CepInspector<string, Reading> | undefined;
+   * CEP.pattern(readings.keyBy((r) => r.meter), spike).inspect((i) => (inspector = i)).select(toAlert);
+   * // later, while the job runs:
+   * console.log(inspector!.partialMatches('meter-7'));
+   */
+  inspect<K = unknown>(fn: (inspector: CepInspector<K, T>) => void): PatternStream<T> {
+    if (typeof fn !== 'function')
+      throw new MalformedPatternError('PatternStream.inspect: a function is needed');
+    return new PatternStream(
+      this.input,
+      this.keySelector,
+      this.compiled,
+      this.options,
+      this.lateTag,
+      fn as (inspector: CepInspector<unknown, T>) => void,
+    );
   }
 
   /** Orders events with equal timestamps. */
@@ -52,6 +84,7 @@ export class PatternStream<T> {
       this.compiled,
       { ...this.options, comparator },
       this.lateTag,
+      this.inspector,
     );
   }
 
@@ -93,9 +126,18 @@ export class PatternStream<T> {
       comparator: this.options.comparator,
       maxPartialMatchesPerKey: this.options.maxPartialMatchesPerKey ?? Number.POSITIVE_INFINITY,
       clock: this.options.clock ?? asyncScheduler,
+      inspect: this.inspector,
     };
     return this.input.transform<O>('cep', (init) => new CepOperator(init, config));
   }
+}
+
+/** Options of `CEP.dynamicPatterns`. */
+export interface DynamicPatternOptions<T, K = unknown> extends CepOptions<T> {
+  /** Named conditions the pattern specs may use. */
+  readonly conditions?: ConditionRegistry<T>;
+  /** Receives the running operator's inspector (active patterns, a key's partial matches). */
+  readonly inspect?: (inspector: DynamicInspector<K, T>) => void;
 }
 
 /** Entry point (Flink's `CEP`). */
@@ -111,6 +153,50 @@ export const CEP = {
     const keySelector =
       stream instanceof KeyedStream ? (stream.keySelector as (value: T) => unknown) : NO_KEY;
     return new PatternStream(stream, keySelector, compile(pattern), options, undefined);
+  },
+
+  /**
+   * Runs a changing set of patterns over `stream` (per key for a `KeyedStream`): `updates` add,
+   * replace and remove patterns given as data (`PatternSpec`, see `Pattern.toJSON`) while the
+   * job runs. Each match names the pattern id and version that found it. A replaced or removed
+   * pattern's partial matches are dropped (counted as `partialMatchesDiscarded`); an update the
+   * operator cannot apply (a bad spec, an unknown id, a version not above the active one) goes to
+   * the INVALID side output with the reason. The active patterns and their state are part of
+   * checkpoints.
+   *
+   * @example
+   * const updates = new Subject<PatternUpdate>();
+   * const alerts = CEP.dynamicPatterns(readings.keyBy((r) => r.meter), updates);
+   * updates.next({ op: 'add', id: 'spike', version: 1, pattern: spikeSpec });
+   */
+  dynamicPatterns<T, K = unknown>(
+    stream: DataStream<T>,
+    updates: Observable<PatternUpdate> | readonly PatternUpdate[],
+    options: DynamicPatternOptions<T, K> = {},
+  ): DataStream<DynamicMatch<T, K>> {
+    checkOptions('CEP.dynamicPatterns', options);
+    if (!(isObservable(updates) || Array.isArray(updates))) {
+      throw new MalformedPatternError(
+        'CEP.dynamicPatterns: updates must be an Observable or an array of updates',
+      );
+    }
+    if (options.inspect !== undefined && typeof options.inspect !== 'function') {
+      throw new MalformedPatternError('CEP.dynamicPatterns: inspect must be a function');
+    }
+    const keySelector = (stream instanceof KeyedStream ? stream.keySelector : NO_KEY) as (value: T) => K;
+    const config = {
+      keySelector,
+      updates: isObservable(updates) ? updates : from(updates as PatternUpdate[]),
+      conditions: options.conditions,
+      comparator: options.comparator,
+      maxPartialMatchesPerKey: options.maxPartialMatchesPerKey ?? Number.POSITIVE_INFINITY,
+      clock: options.clock ?? asyncScheduler,
+      inspect: options.inspect,
+    };
+    return stream.transform<DynamicMatch<T, K>>(
+      'dynamic-cep',
+      (init) => new DynamicCepOperator<K, T>(init, config),
+    );
   },
 };
 

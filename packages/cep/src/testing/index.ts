@@ -1,6 +1,6 @@
 // @eventide/cep/testing: test a pattern without streams, watermarks or buffering (Flink's NFATestHarness).
 import { compile } from '../compiler/compile';
-import { type Match, NFA, type NFAState } from '../nfa/nfa';
+import { type Match, NFA, type NFAState, type PartialMatchView } from '../nfa/nfa';
 import { checkOptions } from '../operator/pattern-stream';
 import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import type { Pattern } from '../pattern/pattern';
@@ -13,7 +13,7 @@ export interface HarnessOptions {
   readonly maxPartialMatches?: number;
 }
 
-export type { Match } from '../nfa/nfa';
+export type { Match, PartialMatchView } from '../nfa/nfa';
 
 /**
  * Feeds events straight into a pattern's NFA, in the order given: for unit-testing patterns.
@@ -67,6 +67,18 @@ export class NFATestHarness<T> {
     const { matches, timeouts } = this.nfa.advanceTime(this.state, timestamp);
     const all = [...this.pendingTimeouts.splice(0), ...timeouts];
     return { matches, timeouts: all };
+  }
+
+  /**
+   * The partial matches held, oldest first: the events each took by stage, the stage it waits
+   * at, and its `within` deadline. The first thing to reach for when a pattern does not match.
+   *
+   * @example
+   * h.process(reading, t);
+   * console.log(h.describe()); // [{ taken: { high: [...] }, waitingAt: 'higher', deadline: t + 600000, ... }]
+   */
+  describe(): PartialMatchView<T>[] {
+    return this.nfa.describe(this.state);
   }
 
   /** Partial matches held, not counting the start state. */
