@@ -133,9 +133,13 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
 
   private enqueueUpdate(u: PatternUpdate): void {
     const at = (u as { at?: unknown } | null)?.at;
-    if (u === null || typeof u !== 'object') return this.refuse(u, 'an update must be an object');
+    if (u === null || typeof u !== 'object') {
+      this.refuse(u, 'an update must be an object');
+      return;
+    }
     if (at !== undefined && !(typeof at === 'number' && Number.isFinite(at))) {
-      return this.refuse(u, `"at" must be a finite event time, got ${JSON.stringify(at)}`);
+      this.refuse(u, `"at" must be a finite event time, got ${JSON.stringify(at)}`);
+      return;
     }
     const when =
       (at as number | undefined) ?? (this.processingTime ? this.config.clock.now() : this.watermark);
@@ -164,43 +168,50 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
   private apply(u: PatternUpdate): void {
     const op = (u as { op?: unknown }).op;
     const id = (u as { id?: unknown }).id;
-    if (typeof id !== 'string' || id.length === 0)
-      return this.refuse(u, 'an update needs an "id" (a non-empty string)');
+    if (typeof id !== 'string' || id.length === 0) {
+      this.refuse(u, 'an update needs an "id" (a non-empty string)');
+      return;
+    }
     const existing = this.active.get(id);
     if (op === 'remove') {
-      if (existing === undefined) return this.refuse(u, `remove: no pattern "${id}"`);
+      if (existing === undefined) {
+        this.refuse(u, `remove: no pattern "${id}"`);
+        return;
+      }
       this.metrics.custom.partialMatchesDiscarded! += existing.runner.clear();
       this.active.delete(id);
       this.metrics.custom.updatesApplied!++;
       return;
     }
     if (op !== 'add' && op !== 'replace') {
-      return this.refuse(u, `"op" must be add, replace or remove, got ${JSON.stringify(op)}`);
+      this.refuse(u, `"op" must be add, replace or remove, got ${JSON.stringify(op)}`);
+      return;
     }
     const { version, pattern } = u as { version?: unknown; pattern?: unknown };
     if (!(typeof version === 'number' && Number.isInteger(version) && version > 0)) {
-      return this.refuse(
-        u,
-        `${op} "${id}": "version" must be a positive integer, got ${JSON.stringify(version)}`,
-      );
+      this.refuse(u, `${op} "${id}": "version" must be a positive integer, got ${JSON.stringify(version)}`);
+      return;
     }
     if (op === 'add' && existing !== undefined) {
-      return this.refuse(u, `add: pattern "${id}" exists (version ${existing.version}); use replace`);
+      this.refuse(u, `add: pattern "${id}" exists (version ${existing.version}); use replace`);
+      return;
     }
     if (op === 'replace') {
-      if (existing === undefined) return this.refuse(u, `replace: no pattern "${id}"; use add`);
+      if (existing === undefined) {
+        this.refuse(u, `replace: no pattern "${id}"; use add`);
+        return;
+      }
       if (version <= existing.version) {
-        return this.refuse(
-          u,
-          `replace "${id}": version ${version} is not above the active ${existing.version}`,
-        );
+        this.refuse(u, `replace "${id}": version ${version} is not above the active ${existing.version}`);
+        return;
       }
     }
     let runner: PatternRunner<K, T>;
     try {
       runner = this.runnerFor(id, version, pattern);
     } catch (e) {
-      return this.refuse(u, `${op} "${id}" version ${version}: ${(e as Error).message}`);
+      this.refuse(u, `${op} "${id}" version ${version}: ${(e as Error).message}`);
+      return;
     }
     if (existing !== undefined) this.metrics.custom.partialMatchesDiscarded! += existing.runner.clear();
     // a replaced pattern keeps its place in the order
