@@ -19,7 +19,7 @@ export type { Condition, ConditionContext } from './pattern/condition';
 // Patterns as data
 export { type ConditionFactory, ConditionRegistry, expr } from './pattern/condition-data';
 export { MalformedPatternError } from './pattern/errors';
-export { ExpressionError } from './pattern/expression';
+export { ExpressionError, expression } from './pattern/expression';
 // Pattern language
 export { MAX_TIMES, Pattern, type Stage } from './pattern/pattern';
 export type { ConsumingStrategy, Quantifier } from './pattern/quantifier';

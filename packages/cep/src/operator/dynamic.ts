@@ -13,7 +13,8 @@ import { Sequencer, type SequencerSnapshot } from './sequencer';
  * A change to the set of patterns a `CEP.dynamicPatterns` operator runs.
  *
  * - `add` a pattern under a new `id`; `replace` an existing one with a higher `version`;
- *   `remove` it.
+ *   `remove` it; or `set` the whole set at once (declarative, as from a file: a pattern listed
+ *   with the version already active is left as it is, one not listed is removed).
  * - `at` (event time) says from when it applies: events with a later timestamp are matched by
  *   the new set, events at or before `at` by the old one. Without `at` it applies at the
  *   operator's watermark when it arrives (events not yet released see it), which depends on
@@ -27,7 +28,17 @@ export type PatternUpdate =
       readonly pattern: PatternSpec;
       readonly at?: number;
     }
-  | { readonly op: 'remove'; readonly id: string; readonly at?: number };
+  | { readonly op: 'remove'; readonly id: string; readonly at?: number }
+  | {
+      readonly op: 'set';
+      /** The whole set: listed ones are added, or replaced when their version is higher; others removed. */
+      readonly patterns: readonly {
+        readonly id: string;
+        readonly version: number;
+        readonly pattern: PatternSpec;
+      }[];
+      readonly at?: number;
+    };
 
 /** A match of a dynamic pattern: which pattern (id and version) found it, for which key. */
 export interface DynamicMatch<T, K = unknown> {
@@ -167,6 +178,29 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
 
   private apply(u: PatternUpdate): void {
     const op = (u as { op?: unknown }).op;
+    if (op === 'set') {
+      const list = (u as { patterns?: unknown }).patterns;
+      if (!Array.isArray(list)) {
+        this.refuse(u, 'set: "patterns" must be an array');
+        return;
+      }
+      const listed = new Set<string>();
+      for (const entry of list as { id?: unknown; version?: unknown; pattern?: unknown }[]) {
+        if (typeof entry?.id === 'string') listed.add(entry.id);
+        const active = typeof entry?.id === 'string' ? this.active.get(entry.id) : undefined;
+        if (active === undefined) this.apply({ ...(entry as object), op: 'add' } as PatternUpdate);
+        else if (entry.version === active.version) {
+          if (JSON.stringify(entry.pattern) !== JSON.stringify(active.spec)) {
+            this.refuse(
+              entry,
+              `set "${active.id}": the pattern changed but its version (${active.version}) did not`,
+            );
+          }
+        } else this.apply({ ...(entry as object), op: 'replace' } as PatternUpdate);
+      }
+      for (const id of [...this.active.keys()]) if (!listed.has(id)) this.apply({ op: 'remove', id });
+      return;
+    }
     const id = (u as { id?: unknown }).id;
     if (typeof id !== 'string' || id.length === 0) {
       this.refuse(u, 'an update needs an "id" (a non-empty string)');
@@ -184,7 +218,7 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
       return;
     }
     if (op !== 'add' && op !== 'replace') {
-      this.refuse(u, `"op" must be add, replace or remove, got ${JSON.stringify(op)}`);
+      this.refuse(u, `"op" must be add, replace, remove or set, got ${JSON.stringify(op)}`);
       return;
     }
     const { version, pattern } = u as { version?: unknown; pattern?: unknown };

@@ -18,6 +18,7 @@ import { MalformedPatternError } from './errors';
  *   `a.b` a field of a field (a missing field is `undefined`, which compares false);
  * - `+ - * / %` on numbers (`+` also joins strings), comparisons `< <= > >= == !=` (`==` is
  *   strict), `and or not` (or `&& || !`), parentheses;
+ * - `fixed(x, digits)` and `iso(ms)` format numbers and times (for messages);
  * - aggregates over the events stage `s` already took in this partial match: `count(s)`,
  *   `sum(s, f)`, `avg(s, f)`, `min(s, f)`, `max(s, f)`, `first(s, f)`, `last(s, f)` (`f` a
  *   field path, or `event` for the events themselves; a stage name that is not an identifier is
@@ -40,11 +41,15 @@ type Node =
   | { kind: 'unary'; op: '-' | 'not'; arg: Node }
   | { kind: 'binary'; op: string; left: Node; right: Node }
   | { kind: 'math'; fn: 'abs' | 'floor' | 'ceil' | 'round'; arg: Node }
+  | { kind: 'fixed'; arg: Node; digits: number }
+  | { kind: 'iso'; arg: Node }
   | { kind: 'aggregate'; fn: Aggregate; stage: string; path: string[] | undefined };
 
 type Aggregate = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
 const AGGREGATES = new Set<string>(['count', 'sum', 'avg', 'min', 'max', 'first', 'last']);
 const MATH = new Set<string>(['abs', 'floor', 'ceil', 'round']);
+/** Formatting, for values shown to people: `fixed(x, digits)`, `iso(ms)` (an ISO-8601 UTC time). */
+const FORMAT = new Set<string>(['fixed', 'iso']);
 
 interface Token {
   readonly type: 'number' | 'string' | 'name' | 'op' | 'end';
@@ -248,13 +253,39 @@ function parse(src: string): Node {
           expect(')');
           return { kind: 'aggregate', fn, stage, path };
         }
+        if (t.text === 'fixed') {
+          const arg = or();
+          expect(',');
+          const d = peek();
+          if (
+            !(
+              d.type === 'number' &&
+              Number.isInteger(d.value) &&
+              (d.value as number) >= 0 &&
+              (d.value as number) <= 20
+            )
+          ) {
+            fail('fixed() takes a number and a count of digits from 0 to 20');
+          }
+          p++;
+          expect(')');
+          return { kind: 'fixed', arg, digits: d.value as number };
+        }
+        if (t.text === 'iso') {
+          const arg = or();
+          expect(')');
+          return { kind: 'iso', arg };
+        }
         if (MATH.has(t.text)) {
           const arg = or();
           if (isOp(',')) fail(`${t.text}() takes one argument`);
           expect(')');
           return { kind: 'math', fn: t.text as 'abs', arg };
         }
-        return fail(`unknown function '${t.text}' (functions: ${[...AGGREGATES, ...MATH].join(', ')})`, t);
+        return fail(
+          `unknown function '${t.text}' (functions: ${[...AGGREGATES, ...MATH, ...FORMAT].join(', ')})`,
+          t,
+        );
       }
       switch (t.text) {
         case 'true':
@@ -330,6 +361,21 @@ function closure<T>(n: Node): Fn<T> {
     }
     case 'aggregate':
       return aggregate<T>(n.fn, n.stage, n.path);
+    case 'fixed': {
+      const arg = closure<T>(n.arg);
+      const digits = n.digits;
+      return (e, ctx) => {
+        const v = arg(e, ctx);
+        return typeof v === 'number' ? v.toFixed(digits) : undefined;
+      };
+    }
+    case 'iso': {
+      const arg = closure<T>(n.arg);
+      return (e, ctx) => {
+        const v = arg(e, ctx);
+        return typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : undefined;
+      };
+    }
     case 'binary': {
       const l = closure<T>(n.left);
       const r = closure<T>(n.right);
@@ -437,6 +483,8 @@ function stagesOf(n: Node, into: Set<string>): Set<string> {
       break;
     case 'unary':
     case 'math':
+    case 'fixed':
+    case 'iso':
       stagesOf(n.arg, into);
       break;
     case 'member':
@@ -456,6 +504,20 @@ function stagesOf(n: Node, into: Set<string>): Set<string> {
 export interface CompiledExpression<T> {
   readonly condition: Condition<T>;
   readonly stages: ReadonlySet<string>;
+}
+
+/**
+ * An expression that gives a value rather than a truth (for templates and computed fields):
+ * `expression('fixed(avg(warning, average), 3)')`. Same language and errors as `expr`.
+ *
+ * @example
+ * const detail = expression<Reading>("fixed(kWh, 2) + ' kWh'");
+ * detail(reading, { eventsForPattern: () => [], timestamp: 0 }); // '0.42 kWh'
+ */
+export function expression<T>(src: string): (event: T, ctx: ConditionContext<T>) => unknown {
+  if (typeof src !== 'string')
+    throw new ExpressionError(`expr: an expression must be a string, got ${typeof src}`);
+  return closure<T>(parse(src));
 }
 
 /** Parses and compiles `src`; throws `ExpressionError` naming the column of the first mistake. */

@@ -158,7 +158,7 @@ describe('CEP.dynamicPatterns', () => {
       'add "r" version 1: Pattern.fromJSON: at stages.0: the first stage links with "begin"',
       'add "s": "version" must be a positive integer, got 0',
       'remove: no pattern "nope"',
-      '"op" must be add, replace or remove, got "rename"',
+      '"op" must be add, replace, remove or set, got "rename"',
     ]);
   });
 
@@ -261,5 +261,49 @@ describe('CEP.dynamicPatterns', () => {
     ]);
     src.complete();
     await job.done;
+  });
+
+  it('set: the whole set at once — added, replaced when the version is higher, kept, removed', async () => {
+    const updates: PatternUpdate[] = [
+      {
+        op: 'set',
+        patterns: [
+          { id: 'high', version: 1, pattern: twoAbove(5) },
+          { id: 'low', version: 1, pattern: twoAbove(1) },
+        ],
+      },
+      // 'high' unchanged (same version), 'low' removed, 'mid' added
+      {
+        op: 'set',
+        at: 25,
+        patterns: [
+          { id: 'high', version: 1, pattern: twoAbove(5) },
+          { id: 'mid', version: 1, pattern: twoAbove(3) },
+        ],
+      },
+      // the same version with another pattern is refused; 'mid' replaced by version 2
+      {
+        op: 'set',
+        at: 45,
+        patterns: [
+          { id: 'high', version: 1, pattern: twoAbove(0) },
+          { id: 'mid', version: 2, pattern: twoAbove(7) },
+        ],
+      },
+    ];
+    // t:     10 20 30 40 50 60
+    const out = CEP.dynamicPatterns<R, string>(stream(rows([6, 7, 4, 6, 8, 9])), updates);
+    const { outputs } = await execute({ out: out.map(show), invalid: out.getSideOutput(INVALID) });
+    expect(outputs.out).toEqual([
+      'high@1 k: 10,20',
+      'low@1 k: 10,20',
+      'mid@1 k: 30,40',
+      'high@1 k: 40,50',
+      'high@1 k: 50,60',
+      'mid@2 k: 50,60',
+    ]);
+    expect(outputs.invalid.map((r) => (r.value as RefusedUpdate).reason)).toEqual([
+      'set "high": the pattern changed but its version (1) did not',
+    ]);
   });
 });
