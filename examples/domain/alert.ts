@@ -6,7 +6,8 @@ export type AlertType = 'spike' | 'stopped-reporting' | 'leak' | 'stuck';
 export const ALERT_TYPES: readonly AlertType[] = ['spike', 'stopped-reporting', 'leak', 'stuck'];
 
 export interface Alert {
-  readonly type: AlertType;
+  /** One of `ALERT_TYPES`, or a type a patterns file adds (`patterns.ts`). */
+  readonly type: AlertType | (string & {});
   readonly service_uid: string;
   readonly commodity: Commodity;
   /** When the alert is raised (event time). */
@@ -18,7 +19,7 @@ export interface Alert {
   readonly detail: string;
 }
 
-export function alert(type: AlertType, u: Usage, atMs: number, detail: string): Alert {
+export function alert(type: Alert['type'], u: Usage, atMs: number, detail: string): Alert {
   return {
     type,
     service_uid: u.service_uid,

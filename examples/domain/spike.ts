@@ -72,18 +72,23 @@ export interface Warning {
   readonly average: number;
 }
 
-export function spikeAlerts(usage: DataStream<Usage>, intervalMs: number): DataStream<Alert> {
-  const flagged = usage
+/** Electricity readings flagged high or not against the service's own baseline. */
+export function flagHigh(usage: DataStream<Usage>, intervalMs: number): DataStream<Flagged> {
+  return usage
     .filter((u) => u.commodity === 'electricity')
     .keyBy((u) => u.service_uid)
     .process(new FlagHigh((0.25 * intervalMs) / (5 * MINUTE_MS)))
     .name('flag-high');
+}
+
+/** The spike detector's first level: two consecutive high readings within 10 minutes. */
+export function spikeWarnings(flagged: DataStream<Flagged>): DataStream<Warning> {
   const twoHigh = Pattern.begin<Flagged>('first', AfterMatchSkipStrategy.skipPastLastEvent())
     .where((f) => f.high)
     .next('second')
     .where((f) => f.high)
     .within(10 * MINUTE_MS);
-  const warnings = CEP.pattern(
+  return CEP.pattern(
     flagged.keyBy((f) => f.usage.service_uid),
     twoHigh,
   )
@@ -93,6 +98,14 @@ export function spikeAlerts(usage: DataStream<Usage>, intervalMs: number): DataS
       return { usage: b!.usage, average: (a!.usage.quantity + b!.usage.quantity) / 2 };
     })
     .name('spike-warnings');
+}
+
+export function spikeAlerts(usage: DataStream<Usage>, intervalMs: number): DataStream<Alert> {
+  return risingWarnings(spikeWarnings(flagHigh(usage, intervalMs)));
+}
+
+/** The spike detector's second level: two consecutive warnings within 20 minutes, rising. */
+export function risingWarnings(warnings: DataStream<Warning>): DataStream<Alert> {
   const rising = Pattern.begin<Warning>('first', AfterMatchSkipStrategy.skipPastLastEvent())
     .next('second')
     .where((w, ctx) => w.average > ctx.eventsForPattern('first')[0]!.average)

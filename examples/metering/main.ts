@@ -1,6 +1,6 @@
 // The main job (`pnpm start`): a simulated week of New York City smart-meter readings through the
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,7 +8,9 @@ import type { StopOptions } from '@eventide/core';
 import { claimOutputDir, OutputPathError } from '@eventide/core/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
+import { BehaviorSubject } from 'rxjs';
 import { ALERT_TYPES } from '../domain/alerts';
+import { type AlertPattern, DEFAULT_PATTERNS, parsePatternFile } from '../domain/patterns';
 import { type MeteringDashboard, serveMeteringDashboard } from './dashboard';
 import { OUTPUT_FILES } from './outputs';
 import { runMeteringParallel } from './parallel';
@@ -45,6 +47,10 @@ Usage: pnpm start [-- options]
                    finished run until Ctrl-C; prints its address and a few customer pages'
   --port <n>       the dashboard's port (default 4180; 0 picks a free one)
   --host <addr>    the dashboard's interface (default 127.0.0.1: this machine only)
+  --patterns <file>
+                   the alert patterns, as JSON (default the four built-in ones; see
+                   metering/patterns.json); with --follow, a changed file is picked up while the
+                   job runs
   --follow         replay the readings in simulated time instead of as fast as possible
   --speed <n>      with --follow: simulated seconds per real second (default 3600, an hour a
                    second; a week then takes about 3 minutes)
@@ -92,6 +98,7 @@ try {
       port: { type: 'string', default: '4180' },
       host: { type: 'string', default: '127.0.0.1' },
       follow: { type: 'boolean', default: false },
+      patterns: { type: 'string' },
       speed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -112,11 +119,16 @@ const int = (name: string, min: number): number => {
 const services = int('services', 1);
 const seed = int('seed', -2147483648);
 const dashboardOn = values.dashboard as boolean;
-if (values.workers === undefined)
-  values.workers = String(dashboardOn ? 1 : Math.min(2, availableParallelism()));
+const reloading = values.follow === true && values.patterns !== undefined;
+if (values.workers === undefined) {
+  values.workers = String(dashboardOn || reloading ? 1 : Math.min(2, availableParallelism()));
+}
 const workers = int('workers', 1);
 if (dashboardOn && workers !== 1) {
   fail('--dashboard runs the job in this thread: leave out --workers or give --workers 1');
+}
+if (reloading && workers !== 1) {
+  fail('--patterns with --follow reloads the file in this thread: leave out --workers or give --workers 1');
 }
 const port = int('port', 0);
 if (port > 65535) fail(`--port must be at most 65535, got '${values.port}'`);
@@ -155,6 +167,29 @@ try {
 } catch (e) {
   if (e instanceof OutputPathError) fail(e.message, false);
   throw e;
+}
+const patternsFile = values.patterns === undefined ? undefined : resolve(base, values.patterns as string);
+let initialPatterns: readonly AlertPattern[] = DEFAULT_PATTERNS;
+if (patternsFile !== undefined) {
+  try {
+    initialPatterns = parsePatternFile(readFileSync(patternsFile, 'utf8'), shown(patternsFile));
+  } catch (e) {
+    fail((e as Error).message, false);
+  }
+}
+// With --follow a changed file replaces the set while the job runs (a bad edit is reported and
+// the running patterns stay).
+const patternSets = new BehaviorSubject<readonly AlertPattern[]>(initialPatterns);
+if (patternsFile !== undefined && values.follow) {
+  watchFile(patternsFile, { interval: 500 }, () => {
+    try {
+      const next = parsePatternFile(readFileSync(patternsFile, 'utf8'), shown(patternsFile));
+      patternSets.next(next);
+      process.stderr.write(`\npatterns: ${next.length} from ${shown(patternsFile)} applied\n`);
+    } catch (e) {
+      process.stderr.write(`\npatterns: kept the running ones: ${(e as Error).message}\n`);
+    }
+  });
 }
 const every = Number(values['checkpoint-every']);
 if (!(Number.isFinite(every) && every > 0)) {
@@ -244,7 +279,15 @@ mkdirSync(output.checkpointDir!, { recursive: true });
 writeFileSync(stamp, JSON.stringify(runOptions));
 let result: MeteringResult;
 try {
-  const options = { services, days, seed, start: values.start as string, speed };
+  // worker threads get the set as data; one thread follows the file
+  const options = {
+    services,
+    days,
+    seed,
+    start: values.start as string,
+    speed,
+    patterns: workers === 1 ? patternSets : initialPatterns,
+  };
   const progress = (done: number, total: number, rows: number) => {
     if (bar) {
       if (!barStarted) bar.start(total, 0, { rows: 0 });
@@ -265,6 +308,7 @@ try {
   process.exit(1);
 }
 ended = true;
+if (patternsFile !== undefined) unwatchFile(patternsFile);
 bar?.stop();
 // A finished run leaves nothing to resume: the next run may use other options.
 if (!result.stopped) rmSync(stamp, { force: true });

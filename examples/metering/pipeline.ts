@@ -24,14 +24,8 @@ import {
 } from '@eventide/generator';
 import { openDatabase } from '@eventide/sql';
 import type { Observable } from 'rxjs';
-import {
-  ALERT_TYPES,
-  type Alert,
-  leakAlerts,
-  spikeAlerts,
-  stoppedReporting,
-  stuckAlerts,
-} from '../domain/alerts';
+import { ALERT_TYPES, type Alert } from '../domain/alerts';
+import { type AlertPattern, DEFAULT_PATTERNS, fixedPatterns, patternAlerts } from '../domain/patterns';
 import {
   type DailyUse,
   dailyUse,
@@ -42,6 +36,7 @@ import {
   LATE_READINGS,
 } from '../domain/rollups';
 import { type Score, score, TRUTH } from '../domain/scoring';
+import { flagHigh, spikeWarnings } from '../domain/spike';
 import { partOf, resetStore } from '../domain/store';
 import { registryOf, type Usage, usageOf } from '../domain/usage';
 import { callbackSink, type Format, fileSinkOf, readAlerts, sqlSinkOf } from './outputs';
@@ -67,6 +62,11 @@ export interface MeteringOptions {
   readonly partition?: { readonly index: number; readonly count: number };
   /** Replay in simulated time at `speed` × real time (3600: an hour a second); default as fast as possible. */
   readonly speed?: number;
+  /**
+   * The alert patterns: a fixed set (default the four built-in ones, `DEFAULT_PATTERNS`), or sets
+   * that change while the job runs (each emission is the whole set; the first one at start).
+   */
+  readonly patterns?: readonly AlertPattern[] | Observable<readonly AlertPattern[]>;
 }
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
@@ -208,10 +208,14 @@ export async function runMetering(
   const firstVersions = usage.filter((u) => !u.correction).name('first-versions');
   const zip = hourlyByZip(usage);
   const daily = dailyUse(usage);
-  const alerts = spikeAlerts(firstVersions, intervalMs).union(
-    stoppedReporting(firstVersions, dataEnd),
-    leakAlerts(firstVersions, intervalMs),
-    stuckAlerts(firstVersions, intervalMs),
+  const flagged = flagHigh(firstVersions, intervalMs);
+  const patterns = options.patterns ?? DEFAULT_PATTERNS;
+  const alerts = patternAlerts(
+    { usage: firstVersions, flagged, warnings: spikeWarnings(flagged) },
+    Array.isArray(patterns)
+      ? fixedPatterns(patterns as readonly AlertPattern[])
+      : (patterns as Observable<readonly AlertPattern[]>),
+    dataEnd,
   );
   const collected: Alert[] = [];
   const streams = {

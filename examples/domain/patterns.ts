@@ -1,0 +1,290 @@
+import {
+  CEP,
+  type DynamicMatch,
+  expression,
+  type Match,
+  Pattern,
+  type PatternSpec,
+  PatternSpecSchema,
+  type PatternUpdate,
+} from '@eventide/cep';
+import type { DataStream } from '@eventide/core';
+import { concat, map, type Observable, of } from 'rxjs';
+import { z } from 'zod';
+import { type Alert, alert } from './alert';
+import type { Flagged, Warning } from './spike';
+import type { Usage } from './usage';
+
+/**
+ * The metering job's alerts as data: each entry is a CEP pattern (a `PatternSpec`) over one of
+ * the job's streams, and how a match becomes an alert. The job reads them from a JSON file
+ * (`--patterns`), and with `--follow` picks up a changed file without restarting: entries are
+ * matched as dynamic patterns, so an edit applies to the readings after it.
+ *
+ * Inputs: `usage` (settled readings), `flagged` (electricity readings with the service's baseline
+ * and whether they are high, `spike.ts`), `warnings` (two consecutive high readings within ten
+ * minutes, `spike.ts`: the first level of the spike detector).
+ */
+
+export type PatternInput = 'usage' | 'flagged' | 'warnings';
+
+/** One alert pattern of the file. */
+export interface AlertPattern {
+  /** Unique in the file; with `version`, names the pattern in each match. */
+  readonly id: string;
+  /** Raise the version whenever the entry changes: a running job replaces it then. */
+  readonly version: number;
+  /** The alert type it raises. */
+  readonly alert: string;
+  readonly input: PatternInput;
+  readonly pattern: PatternSpec;
+  /** An expression over the match that must hold to raise the alert (e.g. the values vary). */
+  readonly when?: string;
+  /** The stage whose first event the alert is about (its service, commodity and `since`). */
+  readonly subject: string;
+  /** When it is raised: the match's last event (default) or the deadline its `within` set (an absence). */
+  readonly at?: 'last' | 'deadline';
+  /** The message: text with `${expression}` parts evaluated over the match. */
+  readonly detail: string;
+}
+
+const AlertPatternSchema = z.strictObject({
+  id: z.string().min(1),
+  version: z.number().int().min(1),
+  alert: z.string().min(1),
+  input: z.enum(['usage', 'flagged', 'warnings']),
+  pattern: PatternSpecSchema,
+  when: z.string().min(1).optional(),
+  subject: z.string().min(1),
+  at: z.enum(['last', 'deadline']).optional(),
+  detail: z.string(),
+});
+
+/** The file: `{ "patterns": [ ... ] }`. */
+export const AlertPatternFileSchema = z.strictObject({ patterns: z.array(AlertPatternSchema) });
+
+/** The four alerts of the main job, as data (the same alerts the code in `alerts.ts` raises). */
+export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
+  {
+    id: 'spike',
+    version: 1,
+    alert: 'spike',
+    input: 'warnings',
+    pattern: {
+      version: 1,
+      skip: { strategy: 'skipPastLastEvent' },
+      stages: [
+        { link: 'begin', name: 'first' },
+        {
+          link: 'next',
+          name: 'second',
+          where: { expr: 'average > first(first, average)' },
+          within: 1_200_000,
+        },
+      ],
+    },
+    subject: 'first',
+    detail:
+      'warnings averaging ${fixed(first(first, average), 3)} then ${fixed(first(second, average), 3)} ${first(first, usage.unit)}',
+  },
+  {
+    id: 'stopped-reporting',
+    version: 1,
+    alert: 'stopped-reporting',
+    input: 'usage',
+    pattern: {
+      version: 1,
+      stages: [
+        { link: 'begin', name: 'last' },
+        { link: 'notFollowedBy', name: 'next', within: 3_600_000 },
+      ],
+    },
+    subject: 'last',
+    at: 'deadline',
+    detail: 'no reading for an hour after ${iso(first(last, ts))}',
+  },
+  {
+    id: 'leak',
+    version: 1,
+    alert: 'leak',
+    input: 'usage',
+    pattern: {
+      version: 1,
+      skip: { strategy: 'skipPastLastEvent' },
+      stages: [
+        {
+          link: 'begin',
+          name: 'night',
+          where: { expr: "commodity == 'water' and quantity > 0 and hour >= 1 and hour < 5" },
+          times: [46, 48],
+          consecutive: true,
+        },
+      ],
+    },
+    // one value all night is a stuck register, not a leak: that is the stuck alert's to raise
+    when: 'max(night, quantity) != min(night, quantity)',
+    subject: 'night',
+    detail: 'flow in all ${count(night)} night intervals, at least ${min(night, quantity)} gal each',
+  },
+  {
+    id: 'stuck',
+    version: 1,
+    alert: 'stuck',
+    input: 'usage',
+    pattern: {
+      version: 1,
+      skip: { strategy: 'skipPastLastEvent' },
+      stages: [
+        { link: 'begin', name: 'first', where: { expr: 'quantity > 0' } },
+        {
+          link: 'next',
+          name: 'same',
+          where: { expr: 'quantity == first(first, quantity)' },
+          times: 23,
+          consecutive: true,
+        },
+      ],
+    },
+    subject: 'first',
+    detail: '${first(first, quantity)} ${first(first, unit)} in ${count(same) + 1} intervals',
+  },
+];
+
+/** Reads and checks a patterns file's text; errors name the place. */
+export function parsePatternFile(text: string, where: string): AlertPattern[] {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${where}: not JSON: ${(e as Error).message}`);
+  }
+  const parsed = AlertPatternFileSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(`${where}: at ${issue.path.join('.') || 'the top'}: ${issue.message}`);
+  }
+  const ids = new Set<string>();
+  for (const p of parsed.data.patterns) {
+    if (ids.has(p.id)) throw new Error(`${where}: the id "${p.id}" is used twice`);
+    ids.add(p.id);
+    // build everything now, so a mistake is reported before the job runs
+    try {
+      Pattern.fromJSON(p.pattern);
+      if (p.when !== undefined) expression(p.when);
+      templateOf(p.detail);
+    } catch (e) {
+      throw new Error(`${where}: pattern "${p.id}": ${(e as Error).message}`);
+    }
+  }
+  return parsed.data.patterns as AlertPattern[];
+}
+
+/** `${...}` parts of a detail text, compiled. */
+function templateOf<T>(text: string): (match: Match<T>, event: T, at: number) => string {
+  const parts = text.split(/\$\{([^}]*)\}/);
+  for (let i = 0; i < parts.length; i += 2) {
+    if (parts[i]!.includes('${')) throw new Error(`detail: a "\${" is not closed with "}" in '${text}'`);
+  }
+  const fns = parts.map((p, i) => (i % 2 === 1 ? expression<T>(p) : undefined));
+  return (match, event, at) => {
+    const ctx = { eventsForPattern: (name: string) => match[name] ?? [], timestamp: at };
+    return parts.map((p, i) => (i % 2 === 1 ? String(fns[i]!(event, ctx)) : p)).join('');
+  };
+}
+
+/** The Usage an input's event is about. */
+const USAGE_OF: Record<PatternInput, (e: never) => Usage> = {
+  usage: (u: Usage) => u,
+  flagged: (f: Flagged) => f.usage,
+  warnings: (w: Warning) => w.usage,
+};
+
+/** What turns one pattern's matches into alerts. */
+interface Raiser {
+  readonly raise: (m: DynamicMatch<unknown>) => Alert | undefined;
+}
+
+function raiserOf(p: AlertPattern): Raiser {
+  const usageOf = USAGE_OF[p.input] as (e: unknown) => Usage;
+  const when = p.when === undefined ? undefined : expression<unknown>(p.when);
+  const detail = templateOf<unknown>(p.detail);
+  const within = minWithin(p.pattern);
+  return {
+    raise: (dm) => {
+      const m = dm.match;
+      const events = Object.values(m).flat();
+      const subject = m[p.subject]?.[0];
+      if (subject === undefined) return undefined;
+      const last = events.reduce((a, b) => (usageOf(b).ts > usageOf(a).ts ? b : a));
+      const first = usageOf(subject);
+      const atMs = p.at === 'deadline' ? usageOf(events[0]).ts + within : usageOf(last).ts;
+      const ctx = { eventsForPattern: (name: string) => m[name] ?? [], timestamp: atMs };
+      if (when !== undefined && when(last, ctx) !== true) return undefined;
+      return alert(p.alert, first, atMs, detail(m, last, atMs));
+    },
+  };
+}
+
+function minWithin(spec: PatternSpec): number {
+  let w = Number.POSITIVE_INFINITY;
+  const visit = (stages: PatternSpec['stages']) => {
+    for (const s of stages) {
+      if (s.within !== undefined) w = Math.min(w, s.within);
+      if (s.group) visit(s.group.stages);
+    }
+  };
+  visit(spec.stages);
+  return Number.isFinite(w) ? w : 0;
+}
+
+/**
+ * The alerts of a set of patterns that may change while the job runs: `sets` emits the whole
+ * set, first at start and again on every change. Alerts at or after `dataEnd` are dropped (an
+ * absence running past the end of the data cannot be judged).
+ */
+export interface PatternInputs {
+  readonly usage: DataStream<Usage>;
+  readonly flagged: DataStream<Flagged>;
+  readonly warnings: DataStream<Warning>;
+}
+
+export function patternAlerts(
+  inputs: PatternInputs,
+  sets: Observable<readonly AlertPattern[]>,
+  dataEnd: number,
+): DataStream<Alert> {
+  const raisers = new Map<string, Raiser>();
+  const updatesFor = (input: PatternInput): Observable<PatternUpdate> =>
+    sets.pipe(
+      map((set) => {
+        for (const p of set) {
+          const key = `${p.id}@${p.version}`;
+          if (!raisers.has(key)) raisers.set(key, raiserOf(p));
+        }
+        return {
+          op: 'set' as const,
+          patterns: set
+            .filter((p) => p.input === input)
+            .map((p) => ({ id: p.id, version: p.version, pattern: p.pattern })),
+        };
+      }),
+    );
+  const streams = (Object.keys(inputs) as PatternInput[]).map((input) =>
+    CEP.dynamicPatterns(
+      (inputs[input] as DataStream<unknown>).keyBy((e) => USAGE_OF[input](e as never).service_uid),
+      updatesFor(input),
+    )
+      .name(`${input}-patterns`)
+      .flatMap((m) => {
+        const a = raisers.get(`${m.patternId}@${m.version}`)?.raise(m);
+        return a === undefined || a.at_ms >= dataEnd ? [] : [a];
+      })
+      .name(`${input}-alerts`),
+  );
+  return streams[0]!.union(...streams.slice(1)).name('alerts');
+}
+
+/** A fixed set, known at start. */
+export function fixedPatterns(set: readonly AlertPattern[]): Observable<readonly AlertPattern[]> {
+  return concat(of(set));
+}

@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_PATTERNS } from '../domain/patterns';
+import { readRows } from './outputs';
+
+// The main job's alert patterns from a file: the example file is the built-in set, and with
+// --follow an edited file applies while the job runs, without a restart.
+
+const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+describe('main job --patterns', () => {
+  it('metering/patterns.json is the built-in set', () => {
+    const file = JSON.parse(readFileSync(join(examples, 'metering', 'patterns.json'), 'utf8'));
+    expect(file).toEqual({ patterns: DEFAULT_PATTERNS });
+  });
+
+  it('with --follow, an edited file replaces the patterns while the job runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metering-patterns-'));
+    const file = join(dir, 'patterns.json');
+    copyFileSync(join(examples, 'metering', 'patterns.json'), file);
+    const out = join(dir, 'out');
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@eventide/source',
+        '--import',
+        'tsx',
+        'metering/main.ts',
+        '--services',
+        '150',
+        '--days',
+        '3',
+        '--follow',
+        '--speed',
+        '15000',
+        '--patterns',
+        file,
+        '--db',
+        'none',
+        '--out',
+        out,
+      ],
+      { cwd: examples, env: { ...process.env, INIT_CWD: examples } },
+    );
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    // a while into the run: drop "stuck", add a night-use alert
+    await new Promise((r) => setTimeout(r, 6000));
+    const nightUse = {
+      id: 'night-use',
+      version: 1,
+      alert: 'night-use',
+      input: 'usage',
+      pattern: {
+        version: 1,
+        stages: [
+          {
+            link: 'begin',
+            name: 'reading',
+            where: { expr: "commodity == 'electricity' and hour >= 2 and hour < 4 and quantity > 0.05" },
+          },
+        ],
+      },
+      subject: 'reading',
+      detail: '${quantity} kWh at ${hour}:00',
+    };
+    writeFileSync(
+      file,
+      JSON.stringify({ patterns: [...DEFAULT_PATTERNS.filter((p) => p.id !== 'stuck'), nightUse] }),
+    );
+    expect(await exited, stderr).toBe(0);
+    expect(stderr).toMatch(/patterns: 4 from .*patterns\.json applied/);
+    const alerts = readRows(out, 'alerts', 'csv');
+    const at = (type: string) => alerts.filter((a) => a.type === type).map((a) => Date.parse(a.at!));
+    const stuck = at('stuck');
+    const night = at('night-use');
+    expect(stuck.length, stdout).toBeGreaterThan(0);
+    expect(night.length, stdout).toBeGreaterThan(0);
+    // the switch happened at one moment of event time: every stuck alert before it, every night-use alert after
+    expect(Math.max(...stuck)).toBeLessThan(Math.min(...night));
+    // the other alerts ran on through the change
+    expect(at('stopped-reporting').length).toBeGreaterThan(0);
+  }, 120_000);
+});
