@@ -5,7 +5,11 @@
  *       machine doing the same detection (same event-time ordering) in the same run;
  *   (b) a low reading followed by one or more spikes within an hour (`followedBy`, `oneOrMore`);
  *   (c) the two-level monitoring pipeline: warnings from two consecutive high readings within
- *       10 minutes, alerts from two rising warnings within 20 minutes.
+ *       10 minutes, alerts from two rising warnings within 20 minutes;
+ *   (a-pt) the pattern of (a) on the same readings without timestamps (each meter's readings
+ *       arrive in order, so the matches are the same): what event time costs on top;
+ *   (stopped) and (stuck): the main job's absence patterns, a reading not followed by another
+ *       within an hour, and one non-zero value repeated for two hours.
  * Each variant runs in its own process (peak RSS is its own), at N and 2N events.
  *
  * Usage: pnpm bench [-- --events 5000000] [--young-gen-mb 32] [--variants a,b,c]
@@ -24,7 +28,7 @@ import {
   readingSource,
   reportFromChild,
 } from '../../../bench/harness';
-import { CEP, Pattern } from '../src/index';
+import { AfterMatchSkipStrategy, CEP, Pattern } from '../src/index';
 
 function kwh(k: number, i: number): number {
   // a cheap integer hash, uniform enough on 0…0.1 kWh
@@ -103,6 +107,41 @@ function handWritten(events: number): number {
   return matches;
 }
 
+/** (a) without timestamps: every reading is matched at once, in arrival order (in order per meter). */
+async function variantAPT(events: number): Promise<number> {
+  return count(
+    CEP.pattern(
+      DataStream.from(readingSource(events, kwh)).keyBy((r) => r.meter),
+      strictThree,
+    ).select((m) => m.a![0]!.meter),
+  );
+}
+
+async function variantStopped(events: number): Promise<number> {
+  const silence = Pattern.begin<Reading>('last').notFollowedBy('next').within(HOUR);
+  return count(
+    CEP.pattern(
+      stamped(events).keyBy((r) => r.meter),
+      silence,
+    ).select((m) => m.last![0]!.meter),
+  );
+}
+
+async function variantStuck(events: number): Promise<number> {
+  const stuck = Pattern.begin<Reading>('first', AfterMatchSkipStrategy.skipPastLastEvent())
+    .where((r) => r.kWh > 0)
+    .next('same')
+    .where((r, ctx) => r.kWh === ctx.eventsForPattern('first')[0]!.kWh)
+    .times(23)
+    .consecutive();
+  return count(
+    CEP.pattern(
+      stamped(events).keyBy((r) => r.meter),
+      stuck,
+    ).select((m) => m.first![0]!.meter),
+  );
+}
+
 async function variantB(events: number): Promise<number> {
   const p = Pattern.begin<Reading>('low')
     .where((r) => r.kWh < 0.005)
@@ -153,7 +192,15 @@ async function variantC(events: number): Promise<number> {
 }
 
 async function child(variant: string, events: number): Promise<void> {
-  const run = { a: variantA, b: variantB, c: variantC, hand: async (n: number) => handWritten(n) }[variant];
+  const run = {
+    a: variantA,
+    'a-pt': variantAPT,
+    b: variantB,
+    c: variantC,
+    stopped: variantStopped,
+    stuck: variantStuck,
+    hand: async (n: number) => handWritten(n),
+  }[variant];
   if (!run) throw new Error(`unknown variant ${variant}`);
   await reportFromChild(variant, events, () => run(events));
 }
@@ -170,7 +217,7 @@ async function main(): Promise<void> {
       events: { type: 'string', default: '5000000' },
       variant: { type: 'string' },
       'young-gen-mb': { type: 'string' },
-      variants: { type: 'string', default: 'a,b,c' },
+      variants: { type: 'string', default: 'a,a-pt,b,c,stopped,stuck' },
     },
   });
   if (values['young-gen-mb']) nodeFlags = [`--max-semi-space-size=${Number(values['young-gen-mb'])}`];
@@ -190,12 +237,23 @@ async function main(): Promise<void> {
     a: '(a) strict three-stage next',
     b: '(b) followedBy oneOrMore 1 h',
     c: '(c) warnings → alerts',
+    'a-pt': '(a) without timestamps',
+    stopped: '(stopped) no reading for 1 h',
+    stuck: '(stuck) one value for 2 h',
   };
   const rss: Record<string, number[]> = {};
   for (const n of [events, events * 2]) {
     const hand = measure('hand', n);
-    for (const m of [hand, ...chosen.map((v) => measure(v, n))]) {
-      const ratio = m.variant === 'a' ? `${(m.perSecond / hand.perSecond).toFixed(2)}×` : '';
+    const ms = [hand, ...chosen.map((v) => measure(v, n))];
+    const pt = ms.find((m) => m.variant === 'a-pt');
+    const a = ms.find((m) => m.variant === 'a');
+    for (const m of ms) {
+      const ratio =
+        m.variant === 'a'
+          ? `${(m.perSecond / hand.perSecond).toFixed(2)}× hand${pt ? `, ${(m.perSecond / pt.perSecond).toFixed(2)}× without timestamps` : ''}`
+          : m.variant === 'a-pt' && a
+            ? ''
+            : '';
       console.log(
         `${labels[m.variant]!.padEnd(30)} ${fmt(m.count).padStart(11)} ${m.seconds.toFixed(2).padStart(9)} ${fmt(m.perSecond).padStart(11)} ${`${m.peakRssMiB.toFixed(0)} MiB`.padStart(10)} ${fmt(m.result).padStart(10)}   ${ratio}`,
       );

@@ -19,19 +19,97 @@ export interface Edge<T> {
  *
  * A node lives while something arrives at it: a partial match holding it (with the partial
  * match's version) or a later node's edge pointing at it (with the edge's version). Those
- * arrival versions are its `holders`. An edge is only ever followed by a version compatible with
+ * arrival versions are its holders. An edge is only ever followed by a version compatible with
  * it (`extract`), so an edge no holder is compatible with is dead: it is removed at once and
  * what it pointed at loses that arrival. A dropped partial match therefore frees every event no
  * live partial match can still reach, not only its last node.
+ *
+ * Most nodes have one edge and one or two holders: the first of each is kept in the node itself
+ * (no arrays), further ones in `moreEdges` / `moreHolders`.
  */
 export interface BufferNode<T> {
   readonly event: BufferedEvent<T>;
   readonly stage: string;
   readonly stageIndex: number;
-  /** Newest last. */
-  readonly edges: Edge<T>[];
-  /** Arrival versions: one per partial match holding this node and per live edge pointing at it. */
-  readonly holders: Dewey[];
+  /** The first (oldest) edge; `version0` undefined when the node has no edge left. */
+  target0: BufferNode<T> | null;
+  version0: Dewey | undefined;
+  /** Further edges, newest last. */
+  moreEdges: Edge<T>[] | undefined;
+  /** The first two holders, and the rest. */
+  holder0: Dewey | undefined;
+  holder1: Dewey | undefined;
+  moreHolders: Dewey[] | undefined;
+  holderCount: number;
+}
+
+/** A node's edges, oldest first (a copy: for snapshots and tests). */
+export function edgesOf<T>(n: BufferNode<T>): Edge<T>[] {
+  if (n.version0 === undefined) return [];
+  const first: Edge<T> = { target: n.target0, version: n.version0 };
+  return n.moreEdges === undefined ? [first] : [first, ...n.moreEdges];
+}
+
+/** A node's holders (a copy: for tests). */
+export function holdersOf<T>(n: BufferNode<T>): Dewey[] {
+  const out: Dewey[] = [];
+  if (n.holder0 !== undefined) out.push(n.holder0);
+  if (n.holder1 !== undefined) out.push(n.holder1);
+  if (n.moreHolders !== undefined) out.push(...n.moreHolders);
+  return out;
+}
+
+function addHolder<T>(n: BufferNode<T>, v: Dewey): void {
+  n.holderCount++;
+  if (n.holder0 === undefined) n.holder0 = v;
+  else if (n.holder1 === undefined) n.holder1 = v;
+  else (n.moreHolders ??= []).push(v);
+}
+
+/** Removes one holder equal to `v` (the same array first). */
+function removeHolder<T>(n: BufferNode<T>, v: Dewey): void {
+  // -1: holder0, -2: holder1, i ≥ 0: moreHolders[i], -3: none
+  let at = n.holder0 === v ? -1 : n.holder1 === v ? -2 : -3;
+  const more = n.moreHolders;
+  if (at === -3 && more !== undefined) {
+    for (let i = more.length - 1; i >= 0; i--) {
+      if (more[i] === v) {
+        at = i;
+        break;
+      }
+    }
+  }
+  if (at === -3) {
+    if (n.holder0 !== undefined && sameDewey(n.holder0, v)) at = -1;
+    else if (n.holder1 !== undefined && sameDewey(n.holder1, v)) at = -2;
+    else if (more !== undefined) {
+      for (let i = more.length - 1; i >= 0; i--) {
+        if (sameDewey(more[i]!, v)) {
+          at = i;
+          break;
+        }
+      }
+    }
+  }
+  if (at === -3) return;
+  n.holderCount--;
+  // refill the freed slot from the array, so holder0 is set whenever any holder is
+  const refill = more !== undefined && more.length > 0 ? more.pop() : undefined;
+  if (at === -1) {
+    n.holder0 = n.holder1 ?? refill;
+    n.holder1 = n.holder1 === undefined ? undefined : refill;
+  } else if (at === -2) n.holder1 = refill;
+  else if (refill !== undefined && at < more!.length) more![at] = refill;
+  if (more !== undefined && more.length === 0) n.moreHolders = undefined;
+}
+
+function anyCompatible<T>(n: BufferNode<T>, edgeVersion: Dewey): boolean {
+  if (n.holder0 !== undefined && isCompatibleWith(n.holder0, edgeVersion)) return true;
+  if (n.holder1 !== undefined && isCompatibleWith(n.holder1, edgeVersion)) return true;
+  const more = n.moreHolders;
+  if (more !== undefined)
+    for (let i = 0; i < more.length; i++) if (isCompatibleWith(more[i]!, edgeVersion)) return true;
+  return false;
 }
 
 /** A match as event ids: stage name → ids in the order taken. */
@@ -103,27 +181,41 @@ export class SharedBuffer<T> {
       for (let i = 0; i < this.currentNodes; i++) {
         const n = this.currentNodeList[i]!;
         // a node released while this event was processed is gone; a new one replaces it
-        if (n.stageIndex === stageIndex && n.holders.length > 0) {
+        if (n.stageIndex === stageIndex && n.holderCount > 0) {
           node = n;
           break;
         }
       }
     }
     if (node === undefined) {
-      node = { event, stage, stageIndex, edges: [{ target: prev, version }], holders: [] };
+      node = {
+        event,
+        stage,
+        stageIndex,
+        target0: prev,
+        version0: version,
+        moreEdges: undefined,
+        holder0: undefined,
+        holder1: undefined,
+        moreHolders: undefined,
+        holderCount: 0,
+      };
       event.refs++;
       this.nodeCount++;
       if (event === this.current) this.currentNodeList[this.currentNodes++] = node;
+    } else if (node.version0 === undefined) {
+      node.target0 = prev;
+      node.version0 = version;
     } else {
-      node.edges.push({ target: prev, version });
+      (node.moreEdges ??= []).push({ target: prev, version });
     }
-    if (prev !== null) prev.holders.push(version);
+    if (prev !== null) addHolder(prev, version);
     return node;
   }
 
   /** A partial match with version `version` holds `node`. */
   lock(node: BufferNode<T>, version: Dewey): void {
-    node.holders.push(version);
+    addHolder(node, version);
   }
 
   /**
@@ -139,38 +231,67 @@ export class SharedBuffer<T> {
     versions[sp++] = version;
     while (sp > 0) {
       const n = nodes[--sp]!;
-      const v = versions[sp]!;
-      const holders = n.holders;
-      const at = indexOfVersion(holders, v);
-      if (at >= 0) {
-        holders[at] = holders[holders.length - 1]!;
-        holders.pop();
-      }
-      const edges = n.edges;
-      if (holders.length === 0) {
+      const released = versions[sp]!;
+      removeHolder(n, released);
+      if (n.holderCount === 0) {
         this.nodeCount--;
         if (--n.event.refs === 0) this.eventCount--;
-        for (let i = 0; i < edges.length; i++) {
-          const e = edges[i]!;
-          if (e.target !== null) {
+        if (n.version0 !== undefined && n.target0 !== null) {
+          nodes[sp] = n.target0;
+          versions[sp++] = n.version0;
+        }
+        const more = n.moreEdges;
+        if (more !== undefined) {
+          for (let i = 0; i < more.length; i++) {
+            const e = more[i]!;
+            if (e.target !== null) {
+              nodes[sp] = e.target;
+              versions[sp++] = e.version;
+            }
+          }
+        }
+        n.target0 = null;
+        n.version0 = undefined;
+        n.moreEdges = undefined;
+        continue;
+      }
+      // Still held. The usual case: a remaining arrival continues the released one (a branch that
+      // moved on from here), so every edge the released one could follow is still followable.
+      if (
+        (n.holder0 !== undefined && continues(n.holder0, released)) ||
+        (n.holder1 !== undefined && continues(n.holder1, released))
+      ) {
+        continue;
+      }
+      // Otherwise drop the edges no remaining arrival is compatible with.
+      if (n.version0 !== undefined && !anyCompatible(n, n.version0)) {
+        if (n.target0 !== null) {
+          nodes[sp] = n.target0;
+          versions[sp++] = n.version0;
+        }
+        n.target0 = null;
+        n.version0 = undefined;
+      }
+      const more = n.moreEdges;
+      if (more !== undefined) {
+        let w = 0;
+        for (let i = 0; i < more.length; i++) {
+          const e = more[i]!;
+          if (anyCompatible(n, e.version)) more[w++] = e;
+          else if (e.target !== null) {
             nodes[sp] = e.target;
             versions[sp++] = e.version;
           }
         }
-        edges.length = 0;
-        continue;
-      }
-      // Still held: drop the edges no remaining arrival is compatible with.
-      let w = 0;
-      for (let i = 0; i < edges.length; i++) {
-        const e = edges[i]!;
-        if (anyCompatible(holders, e.version)) edges[w++] = e;
-        else if (e.target !== null) {
-          nodes[sp] = e.target;
-          versions[sp++] = e.version;
+        more.length = w;
+        // keep the first edge inline: the oldest live one moves up
+        if (n.version0 === undefined && w > 0) {
+          const e = more.shift()!;
+          n.target0 = e.target;
+          n.version0 = e.version;
         }
+        if (more.length === 0) n.moreEdges = undefined;
       }
-      edges.length = w;
     }
   }
 
@@ -185,17 +306,19 @@ export class SharedBuffer<T> {
     // frames: a node, the version it was reached with, and the next edge to try (newest first)
     const path: BufferNode<T>[] = [node];
     const arrived: Dewey[] = [version];
-    const nextEdge: number[] = [node.edges.length - 1];
+    const nextEdge: number[] = [edgeCount(node) - 1];
     while (path.length > 0) {
       const top = path.length - 1;
       const n = path[top]!;
       let i = nextEdge[top]!;
       let moved = false;
       while (i >= 0) {
-        const e = n.edges[i--]!;
-        if (!isCompatibleWith(arrived[top]!, e.version)) continue;
+        const target = i === 0 ? n.target0 : n.moreEdges![i - 1]!.target;
+        const v = i === 0 ? n.version0! : n.moreEdges![i - 1]!.version;
+        i--;
+        if (!isCompatibleWith(arrived[top]!, v)) continue;
         nextEdge[top] = i;
-        if (e.target === null) {
+        if (target === null) {
           for (let k = path.length - 1; k >= 0; k--) {
             const p = path[k]!;
             const ids = result.get(p.stage);
@@ -204,9 +327,9 @@ export class SharedBuffer<T> {
           }
           return result;
         }
-        path.push(e.target);
-        arrived.push(e.version);
-        nextEdge.push(e.target.edges.length - 1);
+        path.push(target);
+        arrived.push(v);
+        nextEdge.push(edgeCount(target) - 1);
         moved = true;
         break;
       }
@@ -242,7 +365,7 @@ export class SharedBuffer<T> {
       if (index.has(n)) continue;
       index.set(n, nodes.length);
       nodes.push(n);
-      for (const e of n.edges) if (e.target !== null) stack.push(e.target);
+      for (const e of edgesOf(n)) if (e.target !== null) stack.push(e.target);
     }
     const eventIndex = new Map<BufferedEvent<T>, number>();
     const events: [number, number, T, number][] = [];
@@ -260,8 +383,8 @@ export class SharedBuffer<T> {
           eventIndex.get(n.event)!,
           n.stage,
           n.stageIndex,
-          n.holders.length,
-          n.edges.map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
+          n.holderCount,
+          edgesOf(n).map((e) => [e.target === null ? -1 : index.get(e.target)!, [...e.version]]),
         ]),
       },
       index,
@@ -277,13 +400,28 @@ export class SharedBuffer<T> {
     const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value]) => ({ ts, seq, value, refs: 0 }));
     const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex]) => {
       events[e]!.refs++;
-      return { event: events[e]!, stage, stageIndex, edges: [], holders: [] };
+      return {
+        event: events[e]!,
+        stage,
+        stageIndex,
+        target0: null,
+        version0: undefined,
+        moreEdges: undefined,
+        holder0: undefined,
+        holder1: undefined,
+        moreHolders: undefined,
+        holderCount: 0,
+      };
     });
     s.nodes.forEach(([, , , , edges], i) => {
+      const n = nodes[i]!;
       for (const [target, version] of edges) {
         const t = target < 0 ? null : nodes[target]!;
-        nodes[i]!.edges.push({ target: t, version });
-        if (t !== null) t.holders.push(version);
+        if (n.version0 === undefined) {
+          n.target0 = t;
+          n.version0 = version;
+        } else (n.moreEdges ??= []).push({ target: t, version });
+        if (t !== null) addHolder(t, version);
       }
     });
     b.eventCount = events.length;
@@ -299,21 +437,28 @@ export class SharedBuffer<T> {
     // Nodes in snapshot order are reachable from the roots first; prune dead edges everywhere by
     // taking and giving back one arrival of each node's own holders.
     for (const n of nodes) {
-      if (n.holders.length === 0) continue;
-      const v = n.holders[0]!;
-      n.holders.push(v);
+      if (n.holderCount === 0) continue;
+      const v = n.holder0!;
+      addHolder(n, v);
       this.release(n, v);
     }
   }
 }
 
-function indexOfVersion(holders: readonly Dewey[], v: Dewey): number {
-  for (let i = holders.length - 1; i >= 0; i--) if (holders[i] === v) return i;
-  for (let i = holders.length - 1; i >= 0; i--) if (sameDewey(holders[i]!, v)) return i;
-  return -1;
+function edgeCount<T>(n: BufferNode<T>): number {
+  return n.version0 === undefined ? 0 : 1 + (n.moreEdges?.length ?? 0);
 }
 
-function anyCompatible(holders: readonly Dewey[], edgeVersion: Dewey): boolean {
-  for (let i = 0; i < holders.length; i++) if (isCompatibleWith(holders[i]!, edgeVersion)) return true;
-  return false;
+/**
+ * `h` continues `v`: the same digits before `v`'s last, a last digit at least `v`'s, and at least
+ * as long. Edges of a node are shorter than every arrival at it (an edge is written with the
+ * branch's version before the stage digit is added), so an edge compatible with `v` is then
+ * compatible with `h`.
+ */
+function continues(h: Dewey, v: Dewey): boolean {
+  if (h === v) return true;
+  const last = v.length - 1;
+  if (h.length < v.length) return false;
+  for (let i = 0; i < last; i++) if (h[i] !== v[i]) return false;
+  return h[last]! >= v[last]!;
 }

@@ -8,7 +8,14 @@ import type { Match } from './match';
 import { Scratch } from './scratch';
 import { pruningId, shouldPrune } from './skip';
 import { type NFAStateSnapshot, restoreState, snapshotState } from './snapshot';
-import { type ComputationState, KeyState, type NFAState, NONE_COMPLETED } from './state';
+import {
+  type ComputationState,
+  KeyState,
+  type NFAState,
+  NONE_COMPLETED,
+  nextList,
+  swapPartial,
+} from './state';
 
 /** What advancing a key's NFA gave: completed matches and timed-out partial matches. */
 export interface AdvanceResult<T> {
@@ -126,7 +133,7 @@ export class NFA<T> {
       if (only.startId === null && !this.anyEdge(only, value, ts, s.buffer)) return NOTHING;
     }
     sc.begin(value, ts);
-    const newPartial: ComputationState<T>[] = [];
+    const newPartial = nextList(s);
     let potential: ComputationState<T>[] | undefined;
     const next = sc.next;
     const buffer = s.buffer;
@@ -172,7 +179,7 @@ export class NFA<T> {
       buffer.release(old.prev, old.version);
       dropped++;
     }
-    s.partial = newPartial;
+    swapPartial(s, newPartial);
     if (sc.eventId !== undefined) buffer.releaseEvent(sc.eventId);
     sc.eventId = undefined;
     return matches.length === 0 && dropped === 0 ? NOTHING : { matches, dropped };
@@ -216,7 +223,7 @@ export class NFA<T> {
   advanceTime(s: NFAState<T>, ts: number, withTimeouts = true): AdvanceResult<T> {
     const { windowTime, gapWindows } = this.compiled;
     if (windowTime === 0 && gapWindows.size === 0 && s.completed.length === 0) return NO_ADVANCE;
-    const newPartial: ComputationState<T>[] = [];
+    const newPartial = nextList(s);
     const potential: ComputationState<T>[] = [];
     const timeouts: [Match<T>, number][] = [];
     let timedOut = 0;
@@ -246,7 +253,7 @@ export class NFA<T> {
     sortByStart(potential);
     const matches: Match<T>[] = [];
     this.emitBySkipStrategy(s, potential, newPartial, matches);
-    s.partial = newPartial;
+    swapPartial(s, newPartial);
     return { matches, timeouts, timedOut };
   }
 
@@ -388,8 +395,6 @@ export class NFA<T> {
     value: T,
     ctx: LazyContext<T>,
   ): NFAStateNode<T> | undefined {
-    // a greedy stage does not let a match complete by skipping past it
-    if (state.greedy) return undefined;
     const stack = this.scratch.proceedStack;
     let sp = 0;
     stack[sp++] = state;
@@ -400,7 +405,7 @@ export class NFA<T> {
         const t = ts_[i]!;
         if (t.action !== 'proceed' || !check(t.condition, value, ctx)) continue;
         if (t.target.kind === 'final') return t.target;
-        if (!t.target.greedy) stack[sp++] = t.target;
+        stack[sp++] = t.target;
       }
     }
     return undefined;

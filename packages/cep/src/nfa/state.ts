@@ -25,12 +25,30 @@ export interface NFAState<T> {
 /** Shared by every key until it first holds a completed match; never mutated. */
 export const NONE_COMPLETED: ComputationState<any>[] = [];
 
+/** The next list of partial matches to fill: the key's spare one, emptied by the last swap. */
+export function nextList<T>(s: NFAState<T>): ComputationState<T>[] {
+  const k = s as KeyState<T>;
+  const list = k.spare ?? [];
+  k.spare = null;
+  return list;
+}
+
+/** Installs `next` as the partial matches; the old list, emptied, becomes the spare. */
+export function swapPartial<T>(s: NFAState<T>, next: ComputationState<T>[]): void {
+  const old = s.partial;
+  s.partial = next;
+  old.length = 0;
+  (s as KeyState<T>).spare = old;
+}
+
 /**
  * A key's state and its shared buffer in one object: one allocation and one pointer less per
  * key, which matters when thousands of keys hold short partial matches.
  */
 export class KeyState<T> extends SharedBuffer<T> implements NFAState<T> {
   completed: ComputationState<T>[] = NONE_COMPLETED;
+  /** The list the next step fills: `partial` and it swap each event, so stepping allocates no list. */
+  spare: ComputationState<T>[] | null = [];
   constructor(public partial: ComputationState<T>[]) {
     super();
   }

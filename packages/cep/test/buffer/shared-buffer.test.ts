@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isCompatibleWith } from '../../src/buffer/dewey';
-import type { BufferNode } from '../../src/buffer/shared-buffer';
+import { type BufferNode, edgesOf } from '../../src/buffer/shared-buffer';
 import { AfterMatchSkipStrategy, compile, NFA, type NFAState, Pattern } from '../../src/index';
 import { NFATestHarness } from '../../src/testing/index';
 import { eventsArb, stagesArb, toPattern } from '../arbitraries/patterns';
@@ -26,7 +26,7 @@ function reachable<T>(s: NFAState<T>): { nodes: number; events: number } {
     visited.add(k);
     seen.add(n);
     events.add(n.event);
-    for (const e of n.edges)
+    for (const e of edgesOf(n))
       if (e.target !== null && isCompatibleWith(v, e.version)) stack.push([e.target, e.version]);
   }
   return { nodes: seen.size, events: events.size };

@@ -21,8 +21,35 @@ describe('greedy loops take every event they can', () => {
   });
 
   it('with consecutive() and an optional end', () => {
+    // FlinkCEP today (its GreedyITCase end-with-greedy cases): "c" completes at once (everything
+    // after it is optional, and c is no a the loop could take); after that the loop keeps taking
+    // a's and the match waits for d. (Older FlinkCEP tests expected only the long match.)
     const p = caStar().consecutive().greedy().followedBy('end').where(name('d')).optional();
-    expect(run(p, [e('c'), e('a1'), e('a2'), e('a3'), e('d')])).toEqual(['c a1 a2 a3 d']);
+    expect(run(p, [e('c'), e('a1'), e('a2'), e('a3'), e('d')])).toEqual(['c', 'c a1 a2 a3 d']);
+  });
+
+  it('as the last stage, a greedy loop emits each match as it completes (FlinkCEP GreedyITCase)', () => {
+    const ending = () => Pattern.begin<E>('start').where(name('c')).followedBy('end').where(name('a'));
+    // testEndWithZeroOrMoreGreedy
+    expect(
+      run(ending().oneOrMore().optional().greedy(), [e('c'), e('a1'), e('a2'), e('x'), e('a3')]),
+    ).toEqual(['c', 'c a1', 'c a1 a2', 'c a1 a2 a3']);
+    // testEndWithZeroOrMoreConsecutiveGreedy
+    expect(
+      run(ending().oneOrMore().optional().consecutive().greedy(), [
+        e('c'),
+        e('a1'),
+        e('a2'),
+        e('x'),
+        e('a3'),
+      ]),
+    ).toEqual(['c', 'c a1', 'c a1 a2']);
+    // testEndWithGreedyTimesRange
+    expect(run(ending().times(2, 5).greedy(), [e('c'), e('a1'), e('a2'), e('a3'), e('a4'), e('x')])).toEqual([
+      'c a1 a2',
+      'c a1 a2 a3',
+      'c a1 a2 a3 a4',
+    ]);
   });
 
   it('skipping unrelated events between the a events', () => {
