@@ -176,6 +176,11 @@ function createSingleton<T>(
   const target = copyWithoutTransitiveNots(g, w, sink);
   add(state, 'take', target, take);
   const proceedCondition = trueCondition(w);
+  // The first stage of a group may be optional itself (FlinkCEP's "a (b? c) d"): then the
+  // group may start at its next stage.
+  if (headOfGroup(w) && stage.quantifier.optional && stage.quantifier.multiplicity === 'single') {
+    add(state, 'proceed', target, proceedCondition);
+  }
   if (optional && !headOfGroup(w)) {
     const until = stage.until;
     if (stage.quantifier.greedy && until !== undefined) {

@@ -101,6 +101,7 @@ export class CepOperator<K, T, O> extends Sequencer<K, T, O> implements PatternC
   }
 
   override open(): void {
+    super.open();
     const runner = this.runner;
     const self = this;
     this.config.inspect?.({

@@ -115,6 +115,7 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
   }
 
   override open(): void {
+    super.open();
     this.subscription = this.config.updates.subscribe({
       next: (u) => this.receive(u),
       error: (e) =>

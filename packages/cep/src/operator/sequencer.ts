@@ -133,9 +133,19 @@ export abstract class Sequencer<K, T, O> extends Operator<T, O> {
     this.watermark = wm;
     // Per key this is Flink's order: advance to each due timestamp and feed its events, then
     // advance to the watermark (the deadline timers reach keys that had no event this round).
+    this.releaseUpTo(wm);
+    this.beforeTime(wm + 1);
+    // in processing time, deadlines belong to the clock, not to watermarks
+    if (!this.processingTime) this.fireDeadlines(wm);
+    this.updateGauges();
+    this.out.emitWatermark(wm);
+  }
+
+  /** Runs the waiting records with timestamps up to `limit`, in timestamp order. */
+  private releaseUpTo(limit: number): void {
     for (;;) {
       const t = this.waitingTimes.peek();
-      if (t === undefined || t > wm) break;
+      if (t === undefined || t > limit) break;
       this.waitingTimes.pop();
       const bucket = this.waiting.get(t)!;
       if (t === this.lastTs) {
@@ -150,11 +160,6 @@ export abstract class Sequencer<K, T, O> extends Operator<T, O> {
       bucket.records.length = 0;
       if (this.spareBuckets.length < 8) this.spareBuckets.push(bucket);
     }
-    this.beforeTime(wm + 1);
-    // in processing time, deadlines belong to the clock, not to watermarks
-    if (!this.processingTime) this.fireDeadlines(wm);
-    this.updateGauges();
-    this.out.emitWatermark(wm);
   }
 
   private runBucket(t: number, bucket: Bucket<K, T>): void {
@@ -174,9 +179,43 @@ export abstract class Sequencer<K, T, O> extends Operator<T, O> {
 
   private processNow(key: K, value: T): void {
     const now = this.input.clock.now();
+    if (this.input.comparator !== undefined) {
+      // FlinkCEP in processing time with a comparator: records of one clock millisecond are
+      // held until the next, then matched in the comparator's order
+      this.enqueue(key, value, now);
+      this.armFlush();
+      return;
+    }
     this.beforeTime(now);
     this.runEvent(key, value, now);
     this.armClock();
+  }
+
+  private flushTimer: Subscription | undefined;
+
+  /** In processing time with a comparator: a timer that runs the held records once their millisecond is over. */
+  private armFlush(): void {
+    if (this.flushTimer !== undefined || this.waitingCount === 0) return;
+    const clock = this.input.clock;
+    const first = this.waitingTimes.peek()!;
+    this.flushTimer = clock.schedule(
+      () => {
+        this.flushTimer = undefined;
+        const now = clock.now();
+        this.releaseUpTo(now - 1);
+        this.fireDeadlines(now);
+        this.updateGauges();
+        this.out.flush();
+        this.armClock();
+        this.armFlush();
+      },
+      Math.max(0, first + 1 - clock.now()),
+    );
+  }
+
+  override open(): void {
+    // held records restored from a checkpoint in processing time still need their timer
+    if (this.processingTime) this.armFlush();
   }
 
   /** One clock timer at the earliest processing-time deadline; it times keys out and re-arms. */
@@ -202,6 +241,8 @@ export abstract class Sequencer<K, T, O> extends Operator<T, O> {
   override close(): void {
     this.clockTimer?.unsubscribe();
     this.clockTimer = undefined;
+    this.flushTimer?.unsubscribe();
+    this.flushTimer = undefined;
   }
 
   protected snapshotInput(): SequencerSnapshot<K, T> {

@@ -71,7 +71,8 @@ export class Pattern<T, F extends T = T> {
 
   private withLast(api: string, change: Partial<Stage<T>>): Pattern<T, any> {
     const stage = { ...this.last, ...change };
-    if (stage.group && (change.condition || change.until)) {
+    // a looping group may stop at an until condition (FlinkCEP's GroupITCase), but takes no where/or
+    if (stage.group && change.condition) {
       throw new MalformedPatternError(`${api}: a group pattern takes no conditions; put them on its stages`);
     }
     return new Pattern<T, any>([...this.stages.slice(0, -1), Object.freeze(stage)], this.skipStrategy);

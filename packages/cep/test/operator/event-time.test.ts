@@ -162,6 +162,44 @@ describe('CEP in processing time (records without timestamps)', () => {
   });
 });
 
+describe('CEP in processing time with a comparator', () => {
+  it("orders records of the same clock millisecond by the comparator before matching (FlinkCEP's CEPOperatorTest)", () => {
+    const run = (withComparator: boolean) => {
+      const scheduler = new TestScheduler((a, b) => expect(a).toEqual(b));
+      const seen: string[] = [];
+      scheduler.run(({ cold, flush }) => {
+        // "high" (kWh 3) arrives before "low" (kWh 1) in the same millisecond, then "mid" 5 ms later
+        const input = cold<R>('(hl) 4ms m |', {
+          h: { meter: 'm', kWh: 3 },
+          l: { meter: 'm', kWh: 1 },
+          m: { meter: 'm', kWh: 2 },
+        });
+        const rising = Pattern.begin<R>('low')
+          .where((x) => x.kWh === 1)
+          .next('high')
+          .where((x) => x.kWh === 3);
+        const matches = CEP.pattern(
+          DataStream.from(input).keyBy((x) => x.meter),
+          rising,
+          {
+            clock: scheduler,
+            ...(withComparator ? { comparator: (a: R, b: R) => a.kWh - b.kWh } : {}),
+          },
+        ).select(ids);
+        const job = connect({ matches });
+        job.outputs.matches.subscribe((m) => seen.push(`${scheduler.now()}: ${m}`));
+        job.start();
+        flush();
+      });
+      return seen;
+    };
+    // sorted by kWh, low comes first and high follows it: matched once the millisecond is over
+    expect(run(true)).toEqual(['1: low=m:1 high=m:3']);
+    // in arrival order, high comes first: no match
+    expect(run(false)).toEqual([]);
+  });
+});
+
 describe('CEP in processing time, end of input', () => {
   it('completes while partial matches are still pending', async () => {
     const p = Pattern.begin<R>('a').next('b').within(60_000);
