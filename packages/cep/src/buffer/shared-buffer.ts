@@ -343,6 +343,28 @@ export class SharedBuffer<T> {
   }
 
   /**
+   * The events stage `stage` took on the branch ending at `node` with version `version`, oldest
+   * first: what an iterative condition asks for. A branch that never forked (each node on it
+   * has one edge) is read straight down its chain, without building the whole match.
+   */
+  eventsOfStage(node: BufferNode<T> | null, version: Dewey, stage: string): T[] {
+    const out: T[] = [];
+    let n = node;
+    let v = version;
+    while (n !== null) {
+      if (n.moreEdges !== undefined || n.version0 === undefined || !isCompatibleWith(v, n.version0)) {
+        // a fork (or a dead end) on the way: the general walk decides which path is the branch's
+        const ids = this.extract(node, version).get(stage);
+        return ids === undefined ? [] : ids.map((id) => (id as BufferedEvent<T>).value);
+      }
+      if (n.stage === stage) out.push(n.event.value);
+      v = n.version0;
+      n = n.target0;
+    }
+    return out.reverse();
+  }
+
+  /**
    * Turns ids into events, in stage order of first appearance. The result has no prototype, so
    * a stage may be called anything (`__proto__`, `constructor`).
    */

@@ -6,7 +6,7 @@ import type { ComputationState } from './state';
 export class LazyContext<T> implements ConditionContext<T> {
   private buffer!: SharedBuffer<T>;
   private cs!: ComputationState<T>;
-  private cache: Record<string, T[]> | undefined;
+  private cache: Map<string, readonly T[]> | undefined;
   timestamp = 0;
 
   reset(buffer: SharedBuffer<T>, cs: ComputationState<T>, ts: number): this {
@@ -18,8 +18,10 @@ export class LazyContext<T> implements ConditionContext<T> {
   }
 
   eventsForPattern(name: string): readonly T[] {
-    if (this.cache === undefined)
-      this.cache = this.buffer.materialize(this.buffer.extract(this.cs.prev, this.cs.version));
-    return this.cache[name] ?? [];
+    const hit = this.cache?.get(name);
+    if (hit !== undefined) return hit;
+    const events = this.buffer.eventsOfStage(this.cs.prev, this.cs.version, name);
+    (this.cache ??= new Map()).set(name, events);
+    return events;
   }
 }

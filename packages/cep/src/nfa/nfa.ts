@@ -145,7 +145,7 @@ export class NFA<T> {
       }
       const produced = this.computeNextStates(buffer, cs, value, ts);
       const mark = newPartial.length;
-      let discard = false;
+      let discard = sc.stopped;
       for (let k = 0; k < produced; k++) {
         const n = next[k]!;
         if (n.state.kind === 'final') (potential ??= []).push(n);
@@ -223,6 +223,22 @@ export class NFA<T> {
   advanceTime(s: NFAState<T>, ts: number, withTimeouts = true): AdvanceResult<T> {
     const { windowTime, gapWindows } = this.compiled;
     if (windowTime === 0 && gapWindows.size === 0 && s.completed.length === 0) return NO_ADVANCE;
+    // Most calls find nothing due: say so without building anything.
+    if (s.completed.length === 0) {
+      let due = false;
+      for (const cs of s.partial) {
+        if (cs.startId === null) continue;
+        const gap = gapWindows.get(cs.state.stage);
+        if (
+          (gap !== undefined && ts - cs.prevTs >= gap) ||
+          (windowTime > 0 && ts - cs.startTs >= windowTime)
+        ) {
+          due = true;
+          break;
+        }
+      }
+      if (!due) return NO_ADVANCE;
+    }
     const newPartial = nextList(s);
     const potential: ComputationState<T>[] = [];
     const timeouts: [Match<T>, number][] = [];
@@ -301,6 +317,7 @@ export class NFA<T> {
   private computeNextStates(buffer: SharedBuffer<T>, cs: ComputationState<T>, value: T, ts: number): number {
     const sc = this.scratch;
     sc.produced = 0;
+    sc.stopped = false;
     const ctx = sc.ctx.reset(buffer, cs, ts);
     const sources = sc.edgeSources;
     const transitions = sc.edgeTransitions;
@@ -324,6 +341,12 @@ export class NFA<T> {
         }
         this.add(buffer, edge.target, cs.prev, version, cs.startTs, cs.prevTs, cs.startId);
       } else if (edge.action === 'take') {
+        if (source.kind === 'stop') {
+          // Taking into a STOP state kills the branch: nothing to store, only to remember.
+          sc.stopped = true;
+          takeBranchesToVisit--;
+          continue;
+        }
         const currentVersion = increase(cs.version, takeBranchesToVisit);
         const nextVersion = addStage(currentVersion);
         takeBranchesToVisit--;

@@ -13,6 +13,8 @@ export class Scratch<T> {
   eventId: EventId | undefined = undefined;
   eventValue: T = undefined as T;
   eventTs = 0;
+  /** The branch reached a STOP state (a negation matched): all it produced but matches is discarded. */
+  stopped = false;
   /** The states one branch moves to on the current event, and how many. */
   readonly next: ComputationState<T>[] = [];
   produced = 0;

@@ -106,10 +106,13 @@ export class PatternRunner<K, T> {
     }
     const at = this.nfa.nextDeadline(st);
     if (at === Number.POSITIVE_INFINITY) return;
-    if (this.deadlineOf.get(key) !== at) {
-      this.deadlineOf.set(key, at);
-      this.deadlines.add(at, key);
-    }
+    // A timer at or before the new deadline is already set: it will come first and set the next
+    // one (a key whose deadline keeps moving on, as an absence pattern's, costs one timer per
+    // window rather than one per event).
+    const current = this.deadlineOf.get(key);
+    if (current !== undefined && current <= at) return;
+    this.deadlineOf.set(key, at);
+    this.deadlines.add(at, key);
   }
 
   private feedState(key: K, st: NFAState<T>, value: T, ts: number): void {
