@@ -72,12 +72,25 @@ export class NFA<T> {
   private readonly scratch = new Scratch<T>();
   private readonly initial: ComputationState<T>;
 
+  /** The start state has PROCEED edges: stepping it without a take could still bump its version. */
+  private readonly startProceeds: boolean;
+
   constructor(
     readonly compiled: CompiledNFA<T>,
     /** Most partial matches a key may hold; beyond it the oldest are dropped (and counted). */
     private readonly maxPartialMatches = Number.POSITIVE_INFINITY,
   ) {
     this.initial = Object.freeze(startState(compiled, deweyStart));
+    this.startProceeds = compiled.start.transitions.some((t) => t.action === 'proceed');
+  }
+
+  /** Start states by version, for versions `[k]`: the same for every key, so made once. */
+  private readonly startStates: ComputationState<T>[] = [];
+
+  private startStateOf(version: Dewey): ComputationState<T> {
+    if (version.length !== 1 || version[0]! >= 4096) return startState(this.compiled, version);
+    const k = version[0]!;
+    return (this.startStates[k] ??= Object.freeze(startState(this.compiled, version)));
   }
 
   createState(): NFAState<T> {
@@ -125,10 +138,10 @@ export class NFA<T> {
    * Feeds one event. Returns the matches it completes and how many partial matches were
    * dropped by the cap.
    */
-  process(s: NFAState<T>, value: T, ts: number): { matches: Match<T>[]; dropped: number } {
+  process(s: NFAState<T>, value: T, ts: number, startTakes = false): { matches: Match<T>[]; dropped: number } {
     const sc = this.scratch;
-    // Fast path: only the start state, and the event opens no branch.
-    if (s.partial.length === 1 && s.completed.length === 0) {
+    // Fast path: only the start state, and the event opens no branch (unless the caller knows it does).
+    if (!startTakes && s.partial.length === 1 && s.completed.length === 0) {
       const only = s.partial[0]!;
       if (only.startId === null && !this.anyEdge(only, value, ts, s.buffer)) return NOTHING;
     }
@@ -138,8 +151,9 @@ export class NFA<T> {
     const next = sc.next;
     const buffer = s.buffer;
     for (const cs of s.partial) {
-      // the start state stays as it is unless it can take the event
-      if (cs.startId === null && !this.anyEdge(cs, value, ts, buffer)) {
+      // the start state stays as it is unless it can take the event (a start state without
+      // PROCEED edges is simply stepped: taking nothing leaves it as it is)
+      if (cs.startId === null && this.startProceeds && !this.anyEdge(cs, value, ts, buffer)) {
         newPartial.push(cs);
         continue;
       }
@@ -361,7 +375,7 @@ export class NFA<T> {
     }
     if (isStart) {
       const inc = selfIncrease(ignores, takes);
-      sc.next[sc.produced++] = inc === 0 ? cs : startState(this.compiled, increase(cs.version, inc));
+      sc.next[sc.produced++] = inc === 0 ? cs : this.startStateOf(increase(cs.version, inc));
     }
     if (cs.prev !== null) buffer.release(cs.prev, cs.version);
     return sc.produced;

@@ -55,15 +55,17 @@ export class PatternRunner<K, T> {
   /** One event of one key at time `t`: advance the key's time, feed the event, settle the key. */
   runEvent(key: K, value: T, t: number): void {
     let st = this.keys.get(key);
+    let fresh = false;
     if (st === undefined) {
       // a key without partial matches gets state only if this event opens one
       if (!this.nfa.startTakes(value, t)) return;
       st = this.pool.pop() ?? this.nfa.createState();
       this.keys.set(key, st);
+      fresh = true;
     } else {
       this.advanceState(key, st, t);
     }
-    this.feedState(key, st, value, t);
+    this.feedState(key, st, value, t, fresh);
     this.settleState(key, st);
   }
 
@@ -115,11 +117,11 @@ export class PatternRunner<K, T> {
     this.deadlines.add(at, key);
   }
 
-  private feedState(key: K, st: NFAState<T>, value: T, ts: number): void {
+  private feedState(key: K, st: NFAState<T>, value: T, ts: number, startTakes: boolean): void {
     const before = st.partial.length;
     let result: ReturnType<NFA<T>['process']>;
     try {
-      result = this.nfa.process(st, value, ts);
+      result = this.nfa.process(st, value, ts, startTakes);
     } catch (e) {
       // a skip strategy that cannot be applied is the pattern's fault, not this record's
       if (e instanceof SkipStrategyError) throw e;
