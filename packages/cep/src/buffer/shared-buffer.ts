@@ -43,6 +43,22 @@ export interface BufferNode<T> {
   holderCount: number;
 }
 
+/** One shape for every node (a class: V8 allocates it on the fast path). */
+class Node<T> implements BufferNode<T> {
+  moreEdges: Edge<T>[] | undefined = undefined;
+  holder0: Dewey | undefined = undefined;
+  holder1: Dewey | undefined = undefined;
+  moreHolders: Dewey[] | undefined = undefined;
+  holderCount = 0;
+  constructor(
+    readonly event: BufferedEvent<T>,
+    readonly stage: string,
+    readonly stageIndex: number,
+    public target0: BufferNode<T> | null,
+    public version0: Dewey | undefined,
+  ) {}
+}
+
 /** A node's edges, oldest first (a copy: for snapshots and tests). */
 export function edgesOf<T>(n: BufferNode<T>): Edge<T>[] {
   if (n.version0 === undefined) return [];
@@ -188,18 +204,7 @@ export class SharedBuffer<T> {
       }
     }
     if (node === undefined) {
-      node = {
-        event,
-        stage,
-        stageIndex,
-        target0: prev,
-        version0: version,
-        moreEdges: undefined,
-        holder0: undefined,
-        holder1: undefined,
-        moreHolders: undefined,
-        holderCount: 0,
-      };
+      node = new Node(event, stage, stageIndex, prev, version);
       event.refs++;
       this.nodeCount++;
       if (event === this.current) this.currentNodeList[this.currentNodes++] = node;
@@ -422,18 +427,7 @@ export class SharedBuffer<T> {
     const events: BufferedEvent<T>[] = s.events.map(([seq, ts, value]) => ({ ts, seq, value, refs: 0 }));
     const nodes: BufferNode<T>[] = s.nodes.map(([e, stage, stageIndex]) => {
       events[e]!.refs++;
-      return {
-        event: events[e]!,
-        stage,
-        stageIndex,
-        target0: null,
-        version0: undefined,
-        moreEdges: undefined,
-        holder0: undefined,
-        holder1: undefined,
-        moreHolders: undefined,
-        holderCount: 0,
-      };
+      return new Node<T>(events[e]!, stage, stageIndex, null, undefined);
     });
     s.nodes.forEach(([, , , , edges], i) => {
       const n = nodes[i]!;
