@@ -4,7 +4,14 @@ import { specOf, stagesRead } from '../pattern/condition-data';
 import { MalformedPatternError } from '../pattern/errors';
 import type { Pattern, Stage } from '../pattern/pattern';
 import type { ConsumingStrategy } from '../pattern/quantifier';
-import { add, type CompiledNFA, GraphBuilder, type MutableState, type NFAStateNode } from './graph';
+import {
+  add,
+  type CompiledNFA,
+  GraphBuilder,
+  type MutableState,
+  type NFAStateNode,
+  type SequenceShape,
+} from './graph';
 
 /**
  * Compiles a pattern into an NFA with FlinkCEP's semantics. The walk goes from the last stage to
@@ -41,6 +48,7 @@ export function compile<T>(
   const gapWindows = new Map<string, number>();
   collectGapWindows(pattern.stages, gapWindows);
   for (const s of g.states) Object.freeze(s.transitions);
+  const sequence = sequenceShape(pattern.stages, gapWindows);
   return Object.freeze({
     states: Object.freeze(g.states.map((s) => Object.freeze(s) as NFAStateNode<T>)),
     start: first as NFAStateNode<T>,
@@ -48,6 +56,7 @@ export function compile<T>(
     gapWindows,
     skipStrategy,
     stageNames: Object.freeze(pattern.stages.map((s) => s.name)),
+    ...(sequence === undefined ? {} : { sequence }),
   });
 }
 
@@ -495,4 +504,21 @@ function checkStagesRead<T>(stages: readonly Stage<T>[], names: ReadonlySet<stri
       }
     }
   }
+}
+
+/** The shape of a strict sequence, or undefined when the pattern is anything more. */
+function sequenceShape<T>(
+  stages: readonly Stage<T>[],
+  gapWindows: ReadonlyMap<string, number>,
+): SequenceShape<T> | undefined {
+  if (gapWindows.size > 0) return undefined;
+  for (const [i, s] of stages.entries()) {
+    const q = s.quantifier;
+    if (s.group || s.until || q.multiplicity !== 'single' || q.optional || q.greedy) return undefined;
+    if (i > 0 && q.consuming !== 'strict') return undefined;
+  }
+  return Object.freeze({
+    names: Object.freeze(stages.map((s) => s.name)),
+    conditions: Object.freeze(stages.map((s) => s.condition)),
+  });
 }

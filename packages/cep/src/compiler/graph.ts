@@ -38,6 +38,17 @@ export interface CompiledNFA<T> {
   readonly skipStrategy: AfterMatchSkipStrategy;
   /** Top-level stage names in pattern order. */
   readonly stageNames: readonly string[];
+  /**
+   * Set when the pattern is a strict sequence (single stages joined by `next`: no quantifier,
+   * option, group, negation, `until` or gap window): it then runs without the general NFA.
+   */
+  readonly sequence?: SequenceShape<T>;
+}
+
+/** A strict sequence: its stage names and each stage's condition, in order. */
+export interface SequenceShape<T> {
+  readonly names: readonly string[];
+  readonly conditions: readonly (Condition<T> | undefined)[];
 }
 
 /** A state under construction: transitions are added while the compiler walks the pattern. */

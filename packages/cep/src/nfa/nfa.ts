@@ -97,6 +97,16 @@ export class NFA<T> {
     return new KeyState<T>([this.initial]);
   }
 
+  /** Partial matches held, the start state not counted. */
+  partialCount(s: NFAState<T>): number {
+    return s.partial.length - 1;
+  }
+
+  /** Whether `advanceTime` could change anything. */
+  needsTime(s: NFAState<T>): boolean {
+    return s.partial.length > 1 || s.completed.length > 0;
+  }
+
   /** True when the key holds nothing beyond the start state. */
   isEmpty(s: NFAState<T>): boolean {
     return s.completed.length === 0 && s.partial.length === 1 && s.partial[0]!.startId === null;
@@ -138,7 +148,12 @@ export class NFA<T> {
    * Feeds one event. Returns the matches it completes and how many partial matches were
    * dropped by the cap.
    */
-  process(s: NFAState<T>, value: T, ts: number, startTakes = false): { matches: Match<T>[]; dropped: number } {
+  process(
+    s: NFAState<T>,
+    value: T,
+    ts: number,
+    startTakes = false,
+  ): { matches: Match<T>[]; dropped: number } {
     const sc = this.scratch;
     // Fast path: only the start state, and the event opens no branch (unless the caller knows it does).
     if (!startTakes && s.partial.length === 1 && s.completed.length === 0) {

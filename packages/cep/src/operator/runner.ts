@@ -1,6 +1,7 @@
 import { TimerQueue } from '@eventide/core/operator';
 import type { CompiledNFA } from '../compiler/graph';
-import { type Match, NFA, type NFAState, type NFAStateSnapshot, type PartialMatchView } from '../nfa/nfa';
+import { type Matcher, matcherFor } from '../nfa/matcher';
+import type { Match, PartialMatchView } from '../nfa/nfa';
 import { SkipStrategyError } from '../nfa/skip';
 
 /** Where a runner's results and counts go (its operator). */
@@ -15,8 +16,9 @@ export interface RunnerHost<K, T> {
 }
 
 /** Plain-data form of a runner: its keys' NFA states and live deadlines. */
-export interface RunnerSnapshot<K, T> {
-  readonly keys: [K, NFAStateSnapshot<T>][];
+export interface RunnerSnapshot<K, _T> {
+  /** Each key's matcher state, as the matcher writes it. */
+  readonly keys: [K, unknown][];
   readonly deadlines: [number, K][];
   readonly partialMatches: number;
 }
@@ -28,14 +30,14 @@ export interface RunnerSnapshot<K, T> {
  * around it does the buffering, and may run several patterns over the same events.
  */
 export class PatternRunner<K, T> {
-  readonly nfa: NFA<T>;
-  /** NFA state of keys that hold partial or completed-but-held matches. */
-  private readonly keys = new Map<K, NFAState<T>>();
+  readonly nfa: Matcher<T, unknown>;
+  /** Matcher state of keys that hold partial or completed-but-held matches. */
+  private readonly keys = new Map<K, unknown>();
   /** Deadlines: keys whose partial matches time out (or are released) at that time. */
   private readonly deadlines = new TimerQueue<K>();
   /** The one live deadline of each key; queue entries at other times are stale. */
   private readonly deadlineOf = new Map<K, number>();
-  private readonly pool: NFAState<T>[] = [];
+  private readonly pool: unknown[] = [];
   /** Partial matches held over all keys. */
   partialMatches = 0;
 
@@ -44,7 +46,7 @@ export class PatternRunner<K, T> {
     maxPartialMatchesPerKey: number,
     private readonly host: RunnerHost<K, T>,
   ) {
-    this.nfa = new NFA(compiled, maxPartialMatchesPerKey);
+    this.nfa = matcherFor(compiled, maxPartialMatchesPerKey);
   }
 
   /** Keys holding state. */
@@ -98,7 +100,7 @@ export class PatternRunner<K, T> {
   }
 
   /** After a key ran: a timer for its next deadline, and its state dropped when it holds nothing. */
-  private settleState(key: K, st: NFAState<T>): void {
+  private settleState(key: K, st: unknown): void {
     if (this.nfa.isEmpty(st)) {
       this.keys.delete(key);
       this.deadlineOf.delete(key);
@@ -117,9 +119,9 @@ export class PatternRunner<K, T> {
     this.deadlines.add(at, key);
   }
 
-  private feedState(key: K, st: NFAState<T>, value: T, ts: number, startTakes: boolean): void {
-    const before = st.partial.length;
-    let result: ReturnType<NFA<T>['process']>;
+  private feedState(key: K, st: unknown, value: T, ts: number, startTakes: boolean): void {
+    const before = this.nfa.partialCount(st);
+    let result: ReturnType<Matcher<T, unknown>['process']>;
     try {
       result = this.nfa.process(st, value, ts, startTakes);
     } catch (e) {
@@ -128,19 +130,19 @@ export class PatternRunner<K, T> {
       this.host.onUserError(e, value, ts, key);
       return;
     }
-    this.partialMatches += st.partial.length - before;
+    this.partialMatches += this.nfa.partialCount(st) - before;
     if (result.dropped > 0) this.host.counters.partialMatchesDropped! += result.dropped;
     for (const m of result.matches) this.match(m, ts, key);
   }
 
-  private advanceState(key: K, st: NFAState<T>, ts: number): void {
-    if (st.partial.length <= 1 && st.completed.length === 0) return;
-    const before = st.partial.length;
+  private advanceState(key: K, st: unknown, ts: number): void {
+    if (!this.nfa.needsTime(st)) return;
+    const before = this.nfa.partialCount(st);
     const onTimeout = this.host.onTimeout;
     const { matches, timeouts, timedOut } = this.nfa.advanceTime(st, ts, onTimeout !== undefined);
     if (timedOut === 0 && matches.length === 0) return;
     this.host.counters.timeouts! += timedOut;
-    this.partialMatches += st.partial.length - before;
+    this.partialMatches += this.nfa.partialCount(st) - before;
     for (const m of matches) this.match(m, ts, key);
     for (const [partial, at] of timeouts) onTimeout!(partial, at, key);
   }
@@ -161,7 +163,7 @@ export class PatternRunner<K, T> {
   }
 
   snapshot(): RunnerSnapshot<K, T> {
-    const keys: [K, NFAStateSnapshot<T>][] = [];
+    const keys: [K, unknown][] = [];
     for (const [key, st] of this.keys) keys.push([key, this.nfa.snapshot(st)]);
     // live deadlines in queue order, so a restored job runs keys in the same order
     const deadlines = this.deadlines.entries().filter(([t, key]) => this.deadlineOf.get(key) === t);
