@@ -506,19 +506,33 @@ function checkStagesRead<T>(stages: readonly Stage<T>[], names: ReadonlySet<stri
   }
 }
 
-/** The shape of a strict sequence, or undefined when the pattern is anything more. */
+/**
+ * The shape of a strict sequence (single stages, or `times(n).consecutive()`, joined by `next`),
+ * one position per event, or undefined when the pattern is anything more.
+ */
 function sequenceShape<T>(
   stages: readonly Stage<T>[],
   gapWindows: ReadonlyMap<string, number>,
 ): SequenceShape<T> | undefined {
   if (gapWindows.size > 0) return undefined;
+  const names: string[] = [];
+  const conditions: (Condition<T> | undefined)[] = [];
   for (const [i, s] of stages.entries()) {
     const q = s.quantifier;
-    if (s.group || s.until || q.multiplicity !== 'single' || q.optional || q.greedy) return undefined;
+    if (s.group || s.until || q.optional || q.greedy) return undefined;
     if (i > 0 && q.consuming !== 'strict') return undefined;
+    // times(n).consecutive() is n strict positions of one stage
+    const n =
+      q.multiplicity === 'single'
+        ? 1
+        : q.multiplicity === 'times' && q.from === q.to && q.inner === 'strict'
+          ? q.from
+          : 0;
+    if (n === 0) return undefined;
+    for (let k = 0; k < n; k++) {
+      names.push(s.name);
+      conditions.push(s.condition);
+    }
   }
-  return Object.freeze({
-    names: Object.freeze(stages.map((s) => s.name)),
-    conditions: Object.freeze(stages.map((s) => s.condition)),
-  });
+  return Object.freeze({ names: Object.freeze(names), conditions: Object.freeze(conditions) });
 }

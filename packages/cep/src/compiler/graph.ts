@@ -39,13 +39,14 @@ export interface CompiledNFA<T> {
   /** Top-level stage names in pattern order. */
   readonly stageNames: readonly string[];
   /**
-   * Set when the pattern is a strict sequence (single stages joined by `next`: no quantifier,
-   * option, group, negation, `until` or gap window): it then runs without the general NFA.
+   * Set when the pattern is a strict sequence (single stages or `times(n).consecutive()` joined
+   * by `next`: no other quantifier, option, group, negation, `until` or gap window): it then runs
+   * without the general NFA.
    */
   readonly sequence?: SequenceShape<T>;
 }
 
-/** A strict sequence: its stage names and each stage's condition, in order. */
+/** A strict sequence, one position per event: its stage name and condition (a stage of `times(n)` repeats). */
 export interface SequenceShape<T> {
   readonly names: readonly string[];
   readonly conditions: readonly (Condition<T> | undefined)[];

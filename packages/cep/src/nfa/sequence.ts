@@ -39,14 +39,15 @@ const NOTHING: { matches: Match<never>[]; dropped: number } = Object.freeze({
 });
 const NO_ADVANCE: AdvanceResult<never> = Object.freeze({ matches: [], timeouts: [], timedOut: 0 });
 
-/** The condition context of one partial match: the one event each stage took. */
+/** The condition context of one partial match: the events each stage took so far. */
 class SequenceContext<T> implements ConditionContext<T> {
   events: readonly T[] = [];
   timestamp = 0;
-  constructor(private readonly index: ReadonlyMap<string, number>) {}
+  constructor(private readonly names: readonly string[]) {}
   eventsForPattern(name: string): readonly T[] {
-    const i = this.index.get(name);
-    return i === undefined || i >= this.events.length ? [] : [this.events[i]!];
+    const out: T[] = [];
+    for (let i = 0; i < this.events.length; i++) if (this.names[i] === name) out.push(this.events[i]!);
+    return out;
   }
 }
 
@@ -64,7 +65,7 @@ export class SequenceMatcher<T> {
     const shape = compiled.sequence as SequenceShape<T>;
     this.names = shape.names;
     this.conditions = shape.conditions;
-    this.ctx = new SequenceContext<T>(new Map(shape.names.map((n, i) => [n, i])));
+    this.ctx = new SequenceContext<T>(shape.names);
     this.window = compiled.windowTime;
     this.skips = compiled.skipStrategy.isSkipStrategy;
   }
@@ -184,12 +185,18 @@ export class SequenceMatcher<T> {
   }
 
   private ids(p: SeqPartial<T>): Map<string, EventId[]> {
-    return new Map(p.ids.map((id, i) => [this.names[i]!, [id]]));
+    const out = new Map<string, EventId[]>();
+    for (let i = 0; i < p.ids.length; i++) {
+      const list = out.get(this.names[i]!);
+      if (list === undefined) out.set(this.names[i]!, [p.ids[i]!]);
+      else list.push(p.ids[i]!);
+    }
+    return out;
   }
 
   private materialize(p: SeqPartial<T>): Match<T> {
     const out = Object.create(null) as Record<string, T[]>;
-    for (let i = 0; i < p.events.length; i++) out[this.names[i]!] = [p.events[i]!];
+    for (let i = 0; i < p.events.length; i++) (out[this.names[i]!] ??= []).push(p.events[i]!);
     return out;
   }
 

@@ -15,10 +15,12 @@ const stage = fc.record({
   kinds: fc.subarray(['a', 'b', 'c'], { minLength: 1, maxLength: 3 }),
   // some stages look back at an earlier one (an iterative condition)
   rising: fc.boolean(),
+  // times(n).consecutive(): n strict positions of one stage
+  times: fc.constantFrom(1, 1, 2, 3),
 });
 
 function patternOf(
-  stages: readonly { kinds: string[]; rising: boolean }[],
+  stages: readonly { kinds: string[]; rising: boolean; times: number }[],
   within: number | undefined,
   skip: AfterMatchSkipStrategy,
 ) {
@@ -29,6 +31,7 @@ function patternOf(
     const cond = (e: Ev, ctx: { eventsForPattern(n: string): readonly Ev[] }) =>
       s.kinds.includes(e.kind) && (!s.rising || i === 0 || e.v >= (ctx.eventsForPattern(prev)[0]?.v ?? 0));
     p = p === undefined ? Pattern.begin<Ev>(name, skip).where(cond) : p.next(name).where(cond);
+    if (s.times > 1) p = p.times(s.times).consecutive();
   });
   return within === undefined ? p! : p!.within(within);
 }
@@ -104,6 +107,12 @@ describe('strict sequences: their own automaton gives the general NFA results', 
     expect(compile(p.optional()).sequence).toBeUndefined();
     expect(compile(Pattern.begin<Ev>('a').followedBy('b')).sequence).toBeUndefined();
     expect(compile(Pattern.begin<Ev>('a').next('b').times(2)).sequence).toBeUndefined();
+    expect(compile(Pattern.begin<Ev>('a').next('b').times(2).consecutive()).sequence?.names).toEqual([
+      'a',
+      'b',
+      'b',
+    ]);
+    expect(compile(Pattern.begin<Ev>('a').next('b').times(1, 2).consecutive()).sequence).toBeUndefined();
     expect(compile(Pattern.begin<Ev>('a').notNext('b').next('c')).sequence).toBeUndefined();
   });
 });
