@@ -39,8 +39,9 @@ const show = (m: DynamicMatch<R, string>) =>
     .map((r) => r.t)
     .join(',')}`;
 
-function stream(rows: readonly R[]) {
-  return DataStream.from(rows)
+/** Readings keyed by meter, event time from `t` (an array, or a Subject fed by the test). */
+function stream(rows: readonly R[] | Subject<R>) {
+  return DataStream.from(rows as R[])
     .assignTimestampsAndWatermarks(
       WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner((r) => r.t),
     )
@@ -96,14 +97,7 @@ describe('CEP.dynamicPatterns', () => {
           const run = (sendAt: number) => {
             const u = new Subject<PatternUpdate>();
             const src = new Subject<R>();
-            const matches = CEP.dynamicPatterns<R, string>(
-              DataStream.from(src)
-                .assignTimestampsAndWatermarks(
-                  WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner((r) => r.t),
-                )
-                .keyBy((r) => r.key),
-              u,
-            ).map(show);
+            const matches = CEP.dynamicPatterns<R, string>(stream(src), u).map(show);
             const job = connect({ matches });
             const out: string[] = [];
             job.outputs.matches.subscribe((m) => out.push(m));
@@ -197,14 +191,7 @@ describe('CEP.dynamicPatterns', () => {
         ];
         const start = (restore?: PipelineSnapshot, withUpdates = true) => {
           const src = new Subject<R>();
-          const matches = CEP.dynamicPatterns<R, string>(
-            DataStream.from(src)
-              .assignTimestampsAndWatermarks(
-                WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner((r) => r.t),
-              )
-              .keyBy((r) => r.key),
-            withUpdates ? updates : [],
-          )
+          const matches = CEP.dynamicPatterns<R, string>(stream(src), withUpdates ? updates : [])
             .name('dyn')
             .map(show);
           const job = connect({ matches }, { restore });
@@ -233,11 +220,7 @@ describe('CEP.dynamicPatterns', () => {
     let inspector: DynamicInspector<string, R> | undefined;
     const src = new Subject<R>();
     const out = CEP.dynamicPatterns<R, string>(
-      DataStream.from(src)
-        .assignTimestampsAndWatermarks(
-          WatermarkStrategy.forMonotonousTimestamps<R>().withTimestampAssigner((r) => r.t),
-        )
-        .keyBy((r) => r.key),
+      stream(src),
       [{ op: 'add', id: 'p', version: 3, pattern: twoAbove(5) }],
       { inspect: (i) => (inspector = i) },
     );
