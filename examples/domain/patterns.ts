@@ -9,7 +9,7 @@ import {
   type PatternUpdate,
 } from '@eventide/cep';
 import type { DataStream } from '@eventide/core';
-import { concat, map, type Observable, of } from 'rxjs';
+import { map, type Observable, of } from 'rxjs';
 import { z } from 'zod';
 import { type Alert, alert } from './alert';
 import type { Flagged, Warning } from './spike';
@@ -286,5 +286,5 @@ export function patternAlerts(
 
 /** A fixed set, known at start. */
 export function fixedPatterns(set: readonly AlertPattern[]): Observable<readonly AlertPattern[]> {
-  return concat(of(set));
+  return of(set);
 }

@@ -153,8 +153,9 @@ export class DynamicCepOperator<K, T> extends Sequencer<K, T, DynamicMatch<T, K>
       this.refuse(u, `"at" must be a finite event time, got ${JSON.stringify(at)}`);
       return;
     }
-    const when =
-      (at as number | undefined) ?? (this.processingTime ? this.config.clock.now() : this.watermark);
+    const now = this.processingTime ? this.config.clock.now() : this.watermark;
+    // before the first watermark: the earliest time there is (finite, so checkpoints keep it)
+    const when = (at as number | undefined) ?? (Number.isFinite(now) ? now : -Number.MAX_VALUE);
     // keep `pending` sorted by time, stable for equal times
     let i = this.pending.length;
     while (i > 0 && this.pending[i - 1]!.at > when) i--;
