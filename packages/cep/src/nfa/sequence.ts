@@ -2,8 +2,9 @@ import type { EventId } from '../buffer/event-id';
 import type { CompiledNFA, SequenceShape } from '../compiler/graph';
 import type { Condition, ConditionContext } from '../pattern/condition';
 import type { Match } from './match';
-import type { AdvanceResult, PartialMatchView } from './nfa';
+import { type AdvanceResult, NFA, type PartialMatchView } from './nfa';
 import { pruningId, shouldPrune } from './skip';
+import type { NFAStateSnapshot } from './snapshot';
 
 /**
  * The runtime of a strict sequence — single stages joined by `next`, no quantifier, option,
@@ -184,6 +185,25 @@ export class SequenceMatcher<T> {
     }));
   }
 
+  /** A key's state as the general NFA wrote it, turned into this automaton's partial matches. */
+  private fromNFA(snap: NFAStateSnapshot<T>): SequenceState<T> {
+    const st = new NFA(this.compiled).restore(snap);
+    const partial: SeqPartial<T>[] = [];
+    for (const cs of st.partial) {
+      if (cs.startId === null) continue;
+      // the events of the partial match with their ids, in the order they were taken
+      const ids = [...st.buffer.extract(cs.prev, cs.version).values()]
+        .flat()
+        .sort((a, b) => a.ts - b.ts || a.seq - b.seq) as (EventId & { value: T })[];
+      partial.push({
+        events: ids.map((id) => id.value),
+        ids: ids.map(({ ts, seq }) => ({ ts, seq })),
+        startTs: cs.startTs,
+      });
+    }
+    return { partial, seq: snap.buffer.nextSeq };
+  }
+
   private ids(p: SeqPartial<T>): Map<string, EventId[]> {
     const out = new Map<string, EventId[]>();
     for (let i = 0; i < p.ids.length; i++) {
@@ -208,10 +228,10 @@ export class SequenceMatcher<T> {
     };
   }
 
-  restore(snap: SequenceSnapshot<T>): SequenceState<T> {
-    if (snap?.sequence !== true) {
-      throw new Error('this pattern runs as a strict sequence; the state was written by the general NFA');
-    }
+  restore(snap: SequenceSnapshot<T> | NFAStateSnapshot<T>): SequenceState<T> {
+    // a checkpoint written while the pattern ran on the general NFA: read its partial matches
+    if ((snap as SequenceSnapshot<T>)?.sequence !== true) return this.fromNFA(snap as NFAStateSnapshot<T>);
+    snap = snap as SequenceSnapshot<T>;
     return {
       seq: snap.seq,
       partial: snap.partial.map(([events, ids, startTs]) => ({

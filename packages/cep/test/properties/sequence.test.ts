@@ -116,3 +116,29 @@ describe('strict sequences: their own automaton gives the general NFA results', 
     expect(compile(Pattern.begin<Ev>('a').notNext('b').next('c')).sequence).toBeUndefined();
   });
 });
+
+describe('a checkpoint written by the general NFA restores into the sequence automaton', () => {
+  it('goes on with the same matches (an upgrade mid-run)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(stage, { minLength: 2, maxLength: 4 }),
+        fc.array(fc.record({ kind: fc.constantFrom('a', 'b', 'c'), v: fc.integer({ min: 0, max: 3 }) }), {
+          maxLength: 24,
+        }),
+        fc.nat({ max: 24 }),
+        (stages, events, cut) => {
+          const compiled = compile(patternOf(stages, undefined, AfterMatchSkipStrategy.noSkip()));
+          const nfa = new NFA(compiled);
+          const seq = new SequenceMatcher(compiled);
+          const a = nfa.createState();
+          events.slice(0, cut).forEach((e, i) => nfa.process(a, e, i + 1));
+          const b = seq.restore(JSON.parse(JSON.stringify(nfa.snapshot(a))));
+          const rest = events.slice(cut);
+          const byNfa = rest.flatMap((e, i) => nfa.process(a, e, cut + i + 1).matches.map(show));
+          const bySeq = rest.flatMap((e, i) => seq.process(b, e, cut + i + 1).matches.map(show));
+          expect(bySeq).toEqual(byNfa);
+        },
+      ),
+    );
+  });
+});
