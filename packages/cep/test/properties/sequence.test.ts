@@ -131,7 +131,7 @@ describe('a checkpoint written by the general NFA restores into the sequence aut
           const nfa = new NFA(compiled);
           const seq = new SequenceMatcher(compiled);
           const a = nfa.createState();
-          events.slice(0, cut).forEach((e, i) => nfa.process(a, e, i + 1));
+          for (const [i, e] of events.slice(0, cut).entries()) nfa.process(a, e, i + 1);
           const b = seq.restore(JSON.parse(JSON.stringify(nfa.snapshot(a))));
           const rest = events.slice(cut);
           const byNfa = rest.flatMap((e, i) => nfa.process(a, e, cut + i + 1).matches.map(show));
