@@ -1,4 +1,4 @@
-import { type Collector, type DataStream, KeyedStream, type OutputTag } from '@eventide/core';
+import { type Collector, type DataStream, KeyedStream, OutputTag } from '@eventide/core';
 import { NO_KEY } from '@eventide/core/operator';
 import { asyncScheduler, from, isObservable, type Observable, type SchedulerLike } from 'rxjs';
 import { compile } from '../compiler/compile';
@@ -48,6 +48,8 @@ export class PatternStream<T> {
 
   /** Sends events that arrive behind the watermark to `tag` (otherwise they are dropped and counted). */
   sideOutputLateData(tag: OutputTag<T>): PatternStream<T> {
+    if (!(tag instanceof OutputTag))
+      throw new MalformedPatternError('PatternStream.sideOutputLateData: an OutputTag is needed');
     return new PatternStream(this.input, this.keySelector, this.compiled, this.options, tag, this.inspector);
   }
 
@@ -108,8 +110,18 @@ export class PatternStream<T> {
       return this.process<O>({ processMatch: (m, _ctx, out) => out.collect(select(m)) });
     }
     const tag = a;
-    const select = fn!;
-    const onTimeout = timeoutFn!;
+    if (!(tag instanceof OutputTag)) {
+      throw new MalformedPatternError(
+        'PatternStream.select: pass a function, or an OutputTag, a timeout function and a function',
+      );
+    }
+    if (typeof timeoutFn !== 'function' || typeof fn !== 'function') {
+      throw new MalformedPatternError(
+        'PatternStream.select: with a timeout tag, the timeout function and the select function are both needed',
+      );
+    }
+    const select = fn;
+    const onTimeout = timeoutFn;
     return this.process<O>({
       processMatch: (m, _ctx, out) => out.collect(select(m)),
       processTimedOutMatch: (m, ctx: PatternContext) => ctx.output(tag, onTimeout(m, ctx.timestamp)),
@@ -118,6 +130,14 @@ export class PatternStream<T> {
 
   /** Full control: `processMatch(match, ctx, out)` and optionally `processTimedOutMatch(match, ctx)`. */
   process<O>(fn: PatternProcessFunction<T, O>): DataStream<O> {
+    if (typeof fn?.processMatch !== 'function') {
+      throw new MalformedPatternError(
+        'PatternStream.process: an object with a processMatch(match, ctx, out) function is needed',
+      );
+    }
+    if (fn.processTimedOutMatch !== undefined && typeof fn.processTimedOutMatch !== 'function') {
+      throw new MalformedPatternError('PatternStream.process: processTimedOutMatch must be a function');
+    }
     const config = {
       keySelector: this.keySelector,
       compiled: this.compiled,

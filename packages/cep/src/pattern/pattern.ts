@@ -56,6 +56,11 @@ export class Pattern<T, F extends T = T> {
     nameOrGroup: string | Pattern<T, any>,
     skipStrategy?: AfterMatchSkipStrategy,
   ): Pattern<T, T> {
+    if (skipStrategy !== undefined && !(skipStrategy instanceof AfterMatchSkipStrategy)) {
+      throw new MalformedPatternError(
+        'Pattern.begin: the skip strategy must come from AfterMatchSkipStrategy (noSkip(), skipToNext(), …)',
+      );
+    }
     const skip = skipStrategy ?? AfterMatchSkipStrategy.noSkip();
     return new Pattern<T, T>([newStage<T>('Pattern.begin', nameOrGroup, 'skipTillNext')], skip);
   }

@@ -68,6 +68,20 @@ describe('validation of CEP options', () => {
     expect(() => CEP.pattern(stream, begin(), { maxPartialMatchesPerKey: 5 })).not.toThrow();
   });
 
+  it('refuses select, process, late tags and skip strategies of the wrong kind', () => {
+    const ps = CEP.pattern(stream, begin());
+    expect(() => ps.select('x' as never, (() => 1) as never, (() => 1) as never)).toThrow(
+      /PatternStream\.select: pass a function/,
+    );
+    expect(() => ps.process({} as never)).toThrow(/PatternStream\.process: an object with a processMatch/);
+    expect(() => ps.sideOutputLateData('late' as never)).toThrow(
+      /sideOutputLateData: an OutputTag is needed/,
+    );
+    expect(() => Pattern.begin<number>('a', 'skipToNext' as never)).toThrow(
+      /Pattern\.begin: the skip strategy/,
+    );
+  });
+
   it('refuses a comparator or clock of the wrong kind', () => {
     expect(() => CEP.pattern(stream, begin(), { comparator: 1 as never })).toThrow(
       /comparator must be a function/,
