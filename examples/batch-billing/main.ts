@@ -4,8 +4,9 @@ import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { FLAT_TARIFF } from '../domain/rollups';
+import { invalidRow } from '../domain/rows';
 import { registryOf } from '../domain/usage';
-import { billsOf, dailyUseFromCsv, writeBills } from './billing';
+import { billingInputFromCsv, billsOf, checkReadingsCsv, InputFileError, writeBills } from './billing';
 
 // Bills go to the main job's database (a SQLite file, or a postgres:// URL as the first argument).
 // Paths are relative to where pnpm was started, as for the main job.
@@ -22,9 +23,23 @@ const run = readings(fleet, { start: '2026-01-05T05:00:00Z', days: 7, anomalies:
 if (!existsSync(join(dir, 'readings.csv'))) await writeRun(run, { dir, format: 'csv' });
 
 const registry = registryOf(fleet);
+const file = join(dir, 'readings.csv');
+try {
+  // a file that cannot be billed at all (empty, a column missing) stops here, in one line
+  checkReadingsCsv(file);
+} catch (e) {
+  if (!(e instanceof InputFileError)) throw e;
+  process.stderr.write(`batch-billing: ${e.message}\n`);
+  process.exit(2);
+}
 const started = performance.now();
-const daily = await dailyUseFromCsv(join(dir, 'readings.csv'), registry, run.resolved.intervalMs);
+// rows that cannot be read or fail the schema are refused with their reasons; the rest is billed
+const { daily, refused } = await billingInputFromCsv(file, registry, run.resolved.intervalMs);
 const seconds = (performance.now() - started) / 1000;
+if (refused.length > 0) {
+  console.log(`${refused.length} row(s) refused; the first: ${invalidRow(refused[0]!).reason}`);
+}
+if (daily.length === 0) console.log(`${file} holds no readings that could be billed`);
 
 const bill = new Map<string, { quantity: number; cost: number; unit: string }>();
 for (const d of daily) {
