@@ -4,18 +4,10 @@ import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { describe, expect, it } from 'vitest';
+import { checkReadingsFile, csvFileSource, InputFileError } from '../domain/input';
 import { MeteringStore } from '../domain/store';
 import { registryOf } from '../domain/usage';
-import {
-  billingInputFromCsv,
-  billsOf,
-  checkReadingsCsv,
-  csvFileSource,
-  dailyUseFromCsv,
-  dailyUseFromStream,
-  InputFileError,
-  writeBills,
-} from './billing';
+import { billingInputFromCsv, billsOf, dailyUseFromCsv, dailyUseFromStream, writeBills } from './billing';
 
 describe('batch-billing', () => {
   it('daily use from the CSV file equals the streaming result on the same seed', async () => {
@@ -122,13 +114,13 @@ describe('batch-billing on a bad file: nothing lost, nothing silent', () => {
     const { path, lines } = await setup();
     const cols = lines[0]!.split(',');
     writeFileSync(path, [cols.filter((c) => c !== 'quantity').join(','), ...lines.slice(1)].join('\n'));
-    expect(() => checkReadingsCsv(path, 'readings.csv')).toThrow(InputFileError);
-    expect(() => checkReadingsCsv(path, 'readings.csv')).toThrow(
+    expect(() => checkReadingsFile(path, 'readings.csv')).toThrow(InputFileError);
+    expect(() => checkReadingsFile(path, 'readings.csv')).toThrow(
       /^readings\.csv: no column "quantity" in its header/,
     );
     writeFileSync(path, '');
-    expect(() => checkReadingsCsv(path, 'readings.csv')).toThrow(/^readings\.csv is empty/);
-    expect(() => checkReadingsCsv(join(tmpdir(), 'no-such-file.csv'), 'x.csv')).toThrow(
+    expect(() => checkReadingsFile(path, 'readings.csv')).toThrow(/^readings\.csv is empty/);
+    expect(() => checkReadingsFile(join(tmpdir(), 'no-such-file.csv'), 'x.csv')).toThrow(
       /^x\.csv: cannot be read \(ENOENT\)/,
     );
   });

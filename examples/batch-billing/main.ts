@@ -3,10 +3,11 @@ import { join, resolve } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
+import { checkReadingsFile, InputFileError } from '../domain/input';
 import { FLAT_TARIFF } from '../domain/rollups';
 import { invalidRow } from '../domain/rows';
 import { registryOf } from '../domain/usage';
-import { billingInputFromCsv, billsOf, checkReadingsCsv, InputFileError, writeBills } from './billing';
+import { billingInputFromCsv, billsOf, writeBills } from './billing';
 
 // Bills go to the main job's database (a SQLite file, or a postgres:// URL as the first argument).
 // Paths are relative to where pnpm was started, as for the main job.
@@ -26,7 +27,7 @@ const registry = registryOf(fleet);
 const file = join(dir, 'readings.csv');
 try {
   // a file that cannot be billed at all (empty, a column missing) stops here, in one line
-  checkReadingsCsv(file);
+  checkReadingsFile(file);
 } catch (e) {
   if (!(e instanceof InputFileError)) throw e;
   process.stderr.write(`batch-billing: ${e.message}\n`);
