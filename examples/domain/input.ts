@@ -1,8 +1,16 @@
-import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DataStream, type Source } from '@eventide/core';
-import { fromCsvRecord, type MeterReading, READING_FIELDS } from '@eventide/generator';
+import {
+  fromCsvRecord,
+  type Label,
+  type MeterReading,
+  READING_FIELDS,
+  type Registration,
+} from '@eventide/generator';
 import { parse } from 'csv-parse';
+import { parse as parseSync } from 'csv-parse/sync';
 
 /**
  * Readings from files in the generator's format (UtilityAPI columns), CSV or NDJSON, read so that
@@ -40,11 +48,18 @@ export function checkReadingsFile(path: string, shown = path): void {
       `${shown}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`,
     );
   }
-  if (text.trim() === '') throw new InputFileError(`${shown} is empty: there are no readings to bill`);
-  const header = text
-    .split(/\r?\n/, 1)[0]!
-    .split(',')
-    .map((c) => c.trim().replace(/^"|"$/g, ''));
+  if (text.trim() === '') throw new InputFileError(`${shown} is empty: there are no readings in it`);
+  const first = text.split(/\r?\n/, 1)[0]!;
+  let header: string[];
+  if (isNdjson(path)) {
+    try {
+      header = Object.keys(JSON.parse(first) as object);
+    } catch {
+      throw new InputFileError(
+        `${shown}: its first line is not a JSON object (an NDJSON readings file has one reading a line)`,
+      );
+    }
+  } else header = first.split(',').map((c) => c.trim().replace(/^"|"$/g, ''));
   const missing = READING_FIELDS.filter((f) => !header.includes(f));
   if (missing.length > 0) {
     throw new InputFileError(
@@ -169,6 +184,7 @@ export function readingsFromFile(path: string): {
     Record<string, unknown> | ParseProblem
   >;
   const parsed = DataStream.from(source)
+    .name('readings')
     .validate((r) =>
       'problem' in r && 'line' in r ? `line ${r.line}: ${(r as ParseProblem).problem}` : undefined,
     )
@@ -184,4 +200,104 @@ export function readingsFromFile(path: string): {
     )
     .name('rows');
   return { readings, parsed };
+}
+
+/** What a readings file spans: its first interval's start, its last interval's end, the interval length. */
+export interface ReadingsSpan {
+  readonly start: number;
+  readonly end: number;
+  readonly intervalMs: number;
+}
+
+/**
+ * Reads a readings file once to find what it spans (the run's time range and interval, which a
+ * generated run knows in advance). Unreadable rows are skipped here; the run refuses them.
+ */
+export async function scanReadings(path: string, shown = path): Promise<ReadingsSpan> {
+  const source = (isNdjson(path) ? ndjsonFileSource(path) : csvFileSource(path)) as Source<
+    Record<string, unknown> | ParseProblem
+  >;
+  const reader = source.open();
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  let intervalMs = Number.POSITIVE_INFINITY;
+  try {
+    for (let b = await reader.read(); b !== null; b = await reader.read()) {
+      for (const r of b) {
+        if ('problem' in r && 'line' in r) continue;
+        const s = Date.parse(String((r as Record<string, unknown>).interval_start));
+        const e = Date.parse(String((r as Record<string, unknown>).interval_end));
+        if (!(Number.isFinite(s) && Number.isFinite(e) && e > s)) continue;
+        start = Math.min(start, s);
+        end = Math.max(end, e);
+        intervalMs = Math.min(intervalMs, e - s);
+      }
+    }
+  } finally {
+    reader.close?.();
+  }
+  if (!Number.isFinite(start)) throw new InputFileError(`${shown} holds no readable readings`);
+  return { start, end, intervalMs };
+}
+
+/** Parses a small CSV or NDJSON file (labels, registrations) into records of strings or values. */
+function readSmallFile(path: string): Record<string, unknown>[] {
+  const text = readFileSync(path, 'utf8');
+  if (isNdjson(path)) {
+    return text
+      .split('\n')
+      .filter((l) => l.trim() !== '')
+      .map((l, i) => {
+        try {
+          return JSON.parse(l) as Record<string, unknown>;
+        } catch {
+          throw new InputFileError(`${path}: line ${i + 1} is not JSON`);
+        }
+      });
+  }
+  return parseSync(text, { columns: true, skip_empty_lines: true }) as Record<string, unknown>[];
+}
+
+/** The generator's labels from a labels file (CSV or NDJSON), for scoring. */
+export function loadLabels(path: string, shown = path): Label[] {
+  if (!existsSync(path)) throw new InputFileError(`${shown}: no such labels file`);
+  return readSmallFile(path).map((r) => {
+    const start = String(r.start);
+    const end = String(r.end);
+    let parameters = r.parameters;
+    if (typeof parameters === 'string') {
+      try {
+        parameters = JSON.parse(parameters);
+      } catch {
+        parameters = {};
+      }
+    }
+    return {
+      kind: String(r.kind) as Label['kind'],
+      type: String(r.type),
+      service_uid: String(r.service_uid),
+      commodity: String(r.commodity) as Label['commodity'],
+      start,
+      end,
+      start_ms: Date.parse(start),
+      end_ms: Date.parse(end),
+      parameters: (parameters ?? {}) as Label['parameters'],
+    };
+  });
+}
+
+/**
+ * The registrations the generator writes beside its readings (`registrations.csv` or `.ndjson`),
+ * by service id: where each service is. Empty when there are none (ZIP and borough are then
+ * "unknown").
+ */
+export function loadRegistry(readingsPath: string): Map<string, Registration> {
+  const dir = dirname(readingsPath);
+  for (const name of ['registrations.ndjson', 'registrations.csv']) {
+    const p = join(dir, name);
+    if (existsSync(p)) {
+      return new Map(readSmallFile(p).map((r) => [String(r.ServiceId), r as unknown as Registration]));
+    }
+  }
+  return new Map();
 }

@@ -10,6 +10,7 @@ import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { BehaviorSubject } from 'rxjs';
 import { ALERT_TYPES } from '../domain/alerts';
+import { checkReadingsFile, InputFileError } from '../domain/input';
 import { type AlertPattern, DEFAULT_PATTERNS, parsePatternFile } from '../domain/patterns';
 import { type MeteringDashboard, serveMeteringDashboard } from './dashboard';
 import { OUTPUT_FILES } from './outputs';
@@ -47,6 +48,11 @@ Usage: pnpm start [-- options]
                    finished run until Ctrl-C; prints its address and a few customer pages'
   --port <n>       the dashboard's port (default 4180; 0 picks a free one)
   --host <addr>    the dashboard's interface (default 127.0.0.1: this machine only)
+  --input <file>   run on readings from a file in the generator's format (CSV or NDJSON, as
+                   eventide-gen writes them; its registrations file beside it gives ZIP codes)
+                   instead of generating them; --services, --days, --start and --seed do not
+                   apply. Unreadable rows go to invalid with their line and reason
+  --labels <file>  with --input: the labels file to score the alerts against
   --patterns <file>
                    the alert patterns, as JSON (default the four built-in ones; see
                    metering/patterns.json); with --follow, a changed file is picked up while the
@@ -77,6 +83,8 @@ function fail(message: string, usage = true): never {
 }
 
 let values: Record<string, string | boolean | undefined>;
+/** Where pnpm was started: paths the user typed are relative to it. */
+const base0 = () => process.env.INIT_CWD ?? process.cwd();
 try {
   ({ values } = parseArgs({
     args: argv,
@@ -99,6 +107,8 @@ try {
       host: { type: 'string', default: '127.0.0.1' },
       follow: { type: 'boolean', default: false },
       patterns: { type: 'string' },
+      input: { type: 'string' },
+      labels: { type: 'string' },
       speed: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -116,6 +126,20 @@ const int = (name: string, min: number): number => {
     fail(`--${name} must be an integer ≥ ${min}, got '${values[name]}'`);
   return n;
 };
+const inputFile = values.input === undefined ? undefined : resolve(base0(), values.input as string);
+if (inputFile === undefined && values.labels !== undefined)
+  fail('--labels scores a run on --input: add --input');
+if (inputFile !== undefined) {
+  const given = ['services', 'days', 'start', 'seed'].filter((f) =>
+    argv.some((a) => a === `--${f}` || a.startsWith(`--${f}=`)),
+  );
+  if (given.length > 0)
+    fail(`--input reads its readings from the file: leave out ${given.map((f) => `--${f}`).join(', ')}`);
+  if (argv.some((a) => a === '--workers' || a.startsWith('--workers=')) && values.workers !== '1') {
+    fail('--input runs in this thread: leave out --workers or give --workers 1');
+  }
+  values.workers = '1';
+}
 const services = int('services', 1);
 const seed = int('seed', -2147483648);
 const dashboardOn = values.dashboard as boolean;
@@ -158,6 +182,18 @@ if (!values['no-limits'] && (services > MAX_SERVICES || readingsEstimate > MAX_R
 const dbFlag = (values.db as string | undefined) ?? join(dir, 'metering.db');
 if (dbFlag.length === 0) fail('--db needs a SQLite file, a postgres:// URL or none');
 const db = dbFlag === 'none' ? undefined : isPostgresUrl(dbFlag) ? dbFlag : resolve(base, dbFlag);
+if (inputFile !== undefined) {
+  // a file that cannot be read at all stops here, before anything runs
+  try {
+    checkReadingsFile(inputFile, shown(inputFile));
+    if (values.labels !== undefined && !existsSync(resolve(base, values.labels as string))) {
+      throw new InputFileError(`${values.labels}: no such labels file`);
+    }
+  } catch (e) {
+    if (e instanceof InputFileError) fail(e.message, false);
+    throw e;
+  }
+}
 try {
   const files = (['zip', 'borough', 'daily', 'alerts', 'late', 'invalid'] as const).map(
     (name) => `${OUTPUT_FILES[name].file}.${format}`,
@@ -258,6 +294,7 @@ const output: MeteringOutput = {
 };
 // Checkpoints belong to one configuration: resuming a run of other options would mix two runs.
 const runOptions = {
+  ...(inputFile === undefined ? {} : { input: inputFile, labels: values.labels ?? null }),
   services,
   days,
   seed,
@@ -287,6 +324,14 @@ try {
     start: values.start as string,
     speed,
     patterns: workers === 1 ? patternSets : initialPatterns,
+    ...(inputFile === undefined
+      ? {}
+      : {
+          input: {
+            readings: inputFile,
+            ...(values.labels === undefined ? {} : { labels: resolve(base, values.labels as string) }),
+          },
+        }),
   };
   const progress = (done: number, total: number, rows: number) => {
     if (bar) {
@@ -327,15 +372,21 @@ const lines = [
   ...(r.resumedFrom === undefined
     ? []
     : [`resumed from checkpoint ${r.resumedFrom} (${output.checkpointDir})`]),
-  `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`,
+  inputFile === undefined
+    ? `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`
+    : `${n(r.records)} rows from ${shown(inputFile)} (${((r.dataEnd - r.dataStart) / 86_400_000).toFixed(1)} days${r.services > 0 ? `, ${n(r.services)} registered service points` : ', no registrations beside it: ZIP codes unknown'}) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} rows/s)`,
   `late: ${n(r.late)} behind the hourly windows (late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
   `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; ${r.checkpoints.completed} checkpoint(s), last ${n(r.checkpoints.lastSizeBytes)} bytes in ${r.checkpoints.lastDurationMs} ms`,
   '',
-  'alert               alerts  true+  labels  caught  precision  recall',
-  ...ALERT_TYPES.map((t) => {
-    const s = r.scores.find((x) => x.type === t)!;
-    return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}`;
-  }),
+  ...(r.scores.length === 0
+    ? [`${n(r.alerts)} alerts, not scored: give --labels to score them`]
+    : [
+        'alert               alerts  true+  labels  caught  precision  recall',
+        ...ALERT_TYPES.map((t) => {
+          const s = r.scores.find((x) => x.type === t)!;
+          return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}`;
+        }),
+      ]),
   '',
   `outputs in ${shown(dir)}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,
   ...(db === undefined

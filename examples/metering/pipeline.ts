@@ -25,6 +25,7 @@ import {
 import { openDatabase } from '@eventide/sql';
 import type { Observable } from 'rxjs';
 import { ALERT_TYPES, type Alert } from '../domain/alerts';
+import { loadLabels, loadRegistry, type ReadingsSpan, readingsFromFile, scanReadings } from '../domain/input';
 import { type AlertPattern, DEFAULT_PATTERNS, fixedPatterns, patternAlerts } from '../domain/patterns';
 import {
   type DailyUse,
@@ -62,6 +63,11 @@ export interface MeteringOptions {
   readonly partition?: { readonly index: number; readonly count: number };
   /** Replay in simulated time at `speed` × real time (3600: an hour a second); default as fast as possible. */
   readonly speed?: number;
+  /**
+   * Readings from a file in the generator's format (CSV or NDJSON) instead of a generated run,
+   * scored against `labels` when given. `services`, `days`, `start` and `seed` are not used then.
+   */
+  readonly input?: { readonly readings: string; readonly labels?: string };
   /**
    * The alert patterns: a fixed set (default the four built-in ones, `DEFAULT_PATTERNS`), or sets
    * that change while the job runs (each emission is the whole set; the first one at start).
@@ -163,48 +169,18 @@ export async function runMetering(
   sinks: MeteringSinks = {},
   output?: MeteringOutput,
 ): Promise<MeteringResult> {
-  const fleet = createFleet({ seed: options.seed, services: options.services });
-  const run = readings(fleet, {
-    start: options.start ?? DEFAULT_START,
-    days: options.days,
-    intervalMinutes: options.intervalMinutes ?? 5,
-    anomalies: options.anomalies ?? true,
-    faults: options.faults ?? true,
-    // A reading is a pure function of (seed, service, interval): a share of the services is
-    // generated alone, exactly as in the whole fleet.
-    services: options.partition
-      ? fleet.services.filter((_, i) => i % options.partition!.count === options.partition!.index)
-      : undefined,
-  });
-  const { start: dataStart, end: dataEnd, intervalMs } = run.resolved;
-  const steps = Math.round((dataEnd - dataStart) / intervalMs);
-  const registry = registryOf(fleet);
-  const labels: Label[] = [];
-  const generated = run.source({
-    onLabel: (l) => {
-      if (SCORED.has(l.type)) labels.push(l);
-    },
-    ...(options.speed === undefined ? {} : { pace: { speed: options.speed } }),
-  });
-  // The generator's own position says how far the run is: the progress bar follows it.
-  const source: Source<MeterReading> = {
-    open(position) {
-      const reader = generated.open(position);
-      const at = () => reader.position!() as { interval: number; rows: number };
-      return {
-        read() {
-          const batch = reader.read() as MeterReading[] | null;
-          const p = at();
-          sinks.progress?.(p.interval, steps, p.rows);
-          return batch;
-        },
-        position: reader.position,
-        close: reader.close,
-      } satisfies SourceReader<MeterReading>;
-    },
-  };
+  const input = options.input === undefined ? undefined : await fileInput(options.input);
+  const generated = input === undefined ? generatedInput(options, sinks) : undefined;
+  const { start: dataStart, end: dataEnd, intervalMs } = (input ?? generated!).span;
+  const registry = (input ?? generated!).registry;
+  const labels = (input ?? generated!).labels;
 
-  const { usage, validated } = usageOf(DataStream.from(source).name('readings'), registry, intervalMs);
+  const { usage, validated } = usageOf((input ?? generated!).readings, registry, intervalMs);
+  // rows a readings file could not even parse join the invalid ones
+  const invalid: DataStream<InvalidRecord<unknown>> =
+    input === undefined
+      ? validated.getSideOutput(INVALID)
+      : validated.getSideOutput(INVALID).union(input.parsed.getSideOutput(INVALID));
   const firstVersions = usage.filter((u) => !u.correction).name('first-versions');
   const zip = hourlyByZip(usage);
   const daily = dailyUse(usage);
@@ -224,7 +200,7 @@ export async function runMetering(
     daily,
     alerts,
     late: zip.getSideOutput(LATE_READINGS),
-    invalid: validated.getSideOutput(INVALID),
+    invalid,
   };
   const sink = <K extends keyof typeof streams>(name: K, each: ((v: never) => void) | undefined) =>
     output === undefined
@@ -321,21 +297,101 @@ export async function runMetering(
   const count = (op: string, f: 'recordsIn' | 'recordsOut' | 'invalid' | 'lateSideOutput') => m[op]?.[f] ?? 0;
   const alertsSeen = output === undefined ? collected : readAlerts(output.dir, output.format);
   return {
-    services: run.resolved.services.length,
+    services: (input ?? generated!).services,
     records: count('readings', 'recordsOut'),
     seconds,
-    invalid: count('validate', 'invalid'),
+    // rows the schema refused, and rows a readings file could not parse
+    invalid: count('validate', 'invalid') + count('parse', 'invalid'),
     late: count('hourly-zip', 'lateSideOutput'),
     lateForDay: count('daily-use', 'lateSideOutput'),
     // every reading the settle stage takes is either passed on or a duplicate
     duplicates: count('settle', 'recordsIn') - count('settle', 'recordsOut'),
     corrections: count('settle', 'recordsOut') - count('first-versions', 'recordsOut'),
     alerts: alertsSeen.length,
-    scores: ALERT_TYPES.map((t) => score(t, alertsSeen, labels, dataStart, dataEnd, intervalMs)),
+    scores:
+      labels === undefined
+        ? []
+        : ALERT_TYPES.map((t) => score(t, alertsSeen, labels, dataStart, dataEnd, intervalMs)),
     dataStart,
     dataEnd,
     resumedFrom: job.restoredFrom,
     stopped,
     checkpoints: job.checkpoints,
   };
+}
+
+/** Where a run's readings come from, and what goes with them. */
+interface RunInput {
+  readonly readings: DataStream<MeterReading>;
+  readonly span: ReadingsSpan;
+  readonly registry: ReadonlyMap<string, Registration>;
+  /** The labels to score against, or undefined when there are none (a file without --labels). */
+  readonly labels: Label[] | undefined;
+  /** Service points in the run (for the summary); 0 when unknown. */
+  readonly services: number;
+}
+
+/** A generated run (the default): readings, labels and registrations from the generator. */
+function generatedInput(options: MeteringOptions, sinks: MeteringSinks): RunInput {
+  const fleet = createFleet({ seed: options.seed, services: options.services });
+  const run = readings(fleet, {
+    start: options.start ?? DEFAULT_START,
+    days: options.days,
+    intervalMinutes: options.intervalMinutes ?? 5,
+    anomalies: options.anomalies ?? true,
+    faults: options.faults ?? true,
+    // A reading is a pure function of (seed, service, interval): a share of the services is
+    // generated alone, exactly as in the whole fleet.
+    services: options.partition
+      ? fleet.services.filter((_, i) => i % options.partition!.count === options.partition!.index)
+      : undefined,
+  });
+  const { start, end, intervalMs } = run.resolved;
+  const steps = Math.round((end - start) / intervalMs);
+  const labels: Label[] = [];
+  const generated = run.source({
+    onLabel: (l) => {
+      if (SCORED.has(l.type)) labels.push(l);
+    },
+    ...(options.speed === undefined ? {} : { pace: { speed: options.speed } }),
+  });
+  // The generator's own position says how far the run is: the progress bar follows it.
+  const source: Source<MeterReading> = {
+    open(position) {
+      const reader = generated.open(position);
+      const at = () => reader.position!() as { interval: number; rows: number };
+      return {
+        read() {
+          const batch = reader.read() as MeterReading[] | null;
+          const p = at();
+          sinks.progress?.(p.interval, steps, p.rows);
+          return batch;
+        },
+        position: reader.position,
+        close: reader.close,
+      } satisfies SourceReader<MeterReading>;
+    },
+  };
+  return {
+    readings: DataStream.from(source).name('readings'),
+    span: { start, end, intervalMs },
+    registry: registryOf(fleet),
+    labels,
+    services: run.resolved.services.length,
+  };
+}
+
+/**
+ * Readings from a file in the generator's format: its span found by reading it once, the
+ * registrations beside it (if any), labels from `labels` (if given).
+ */
+async function fileInput(
+  input: NonNullable<MeteringOptions['input']>,
+): Promise<RunInput & { readonly parsed: ReturnType<typeof readingsFromFile>['parsed'] }> {
+  const span = await scanReadings(input.readings);
+  const registry = loadRegistry(input.readings);
+  const { readings: rows, parsed } = readingsFromFile(input.readings);
+  const labels =
+    input.labels === undefined ? undefined : loadLabels(input.labels).filter((l) => SCORED.has(l.type));
+  return { readings: rows, parsed, span, registry, labels, services: registry.size };
 }
