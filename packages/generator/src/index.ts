@@ -5,6 +5,7 @@ export { type Borough, NYC_ZIP_CODES, type ZipCode } from './data/nyc-zips';
 export { GeneratorConfigError } from './errors';
 // Calibrations
 export {
+  type BottomUpScales,
   type Calibration,
   calibration,
   NYC,
@@ -12,8 +13,25 @@ export {
   type ScaleDistribution,
   SEED,
 } from './model/calibration';
+// Readings
+export {
+  DEFAULT_FAULTS,
+  FAULT_RATES,
+  type FaultConfig,
+  NO_FAULTS,
+  type ReadingConfig,
+  type ResolvedReadingConfig,
+  resolveReadingConfig,
+} from './model/config';
 // Anomalies and delivery faults
-export { ANOMALY_TYPES, type AnomalyConfig, type AnomalyType, DEFAULT_ANOMALIES } from './model/episodes';
+export {
+  ANOMALY_TYPES,
+  type AnomalyConfig,
+  type AnomalyType,
+  DEFAULT_ANOMALIES,
+  DEFAULT_ANOMALY_RATES,
+} from './model/episodes';
+export type { MalformedVariant } from './model/faults';
 export {
   BUSINESS_SHARE,
   type Commodity,
@@ -27,19 +45,8 @@ export {
   registrationOf,
   type Service,
 } from './model/fleet';
-// Readings
-export {
-  DEFAULT_FAULTS,
-  FAULT_RATES,
-  type FaultConfig,
-  type MalformedVariant,
-  NO_FAULTS,
-  type ReadingConfig,
-  ReadingGenerator,
-  type ResolvedReadingConfig,
-  resolveReadingConfig,
-} from './model/generator';
-export { NEW_YORK } from './model/local-time';
+export { ReadingGenerator } from './model/generator';
+export { type HolidayKind, holidaysOf, NEW_YORK } from './model/local-time';
 export {
   KWH_PER_THERM,
   LABEL_FIELDS,
@@ -48,6 +55,7 @@ export {
   type MeterReading,
   READING_FIELDS,
 } from './model/reading';
+export { Weather } from './model/weather';
 // Validation
 export { fromCsvRecord, ReadingSchema } from './schema';
 // Text formats

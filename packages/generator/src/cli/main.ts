@@ -2,9 +2,9 @@ import { parseArgs } from 'node:util';
 import { OutputPathError } from '@eventide/core/node';
 import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
+import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/config';
 import { DEFAULT_ANOMALIES } from '../model/episodes';
 import { createFleet } from '../model/fleet';
-import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/generator';
 import { type FileFormat, writeRun } from '../node/index';
 import { readings } from '../sources/run';
 
@@ -22,7 +22,7 @@ Usage: eventide-gen [options]
   --interval <min>    interval length in minutes, dividing a day (default 5)
   --seed <int>        random seed; the same seed gives the same files (default 42)
   --profile <name>    calibration: nyc (default) or seed
-  --anomalies <rate>  inject labelled anomalies: on, off (default) or a rate per service-day
+  --anomalies <x>     inject labelled anomalies: on, off (default) or a multiple of the default rates
   --faults <scale>    inject labelled delivery faults: on, off (default) or a multiple of the defaults
   --format <fmt>      csv (default) or ndjson
   --out <dir>         output directory (default ./out); writes readings, labels and registrations

@@ -13,9 +13,27 @@ export type ScaleDistribution =
 /** A calibration: `nyc` (New York City anchors) or `seed` (the original project's simple curves). */
 export type ProfileName = 'nyc' | 'seed';
 
+/**
+ * Factors that bring the bottom-up appliance model onto a city's anchors (multiplying what the
+ * appliances, people and weather give), and the household breaker.
+ */
+export interface BottomUpScales {
+  readonly householdElectricity: number;
+  readonly heatingGas: number;
+  readonly cookingGas: number;
+  readonly water: number;
+  /** A household's service limit, kW (a 100 A, 120/208 V apartment service is about 20 kW). */
+  readonly serviceLimitKW: number;
+}
+
 /** The figures and shapes of one calibration. */
 export interface Calibration {
   readonly name: ProfileName;
+  /**
+   * When given, use comes from the bottom-up model (households of occupants and appliances,
+   * businesses with opening hours, weather and holidays); without it, from the hourly shapes below.
+   */
+  readonly bottomUp?: BottomUpScales;
   /** Household electricity, kWh per average month. */
   readonly householdElectricity: ScaleDistribution;
   /** Business electricity, kWh per average month (lognormal). */
@@ -109,6 +127,16 @@ export const Shapes = (() => {
 /** New York City figures (the default). */
 export const NYC: Calibration = Object.freeze<Calibration>({
   name: 'nyc',
+  // The appliance model gives about 245 kWh a month in winter and 115 gallons a day for the median
+  // home; these factors stand for the loads and draws it does not itemise: electricity's multiplies
+  // standby, lighting and plug loads (a second TV, a space heater…), water's every draw.
+  bottomUp: Object.freeze({
+    householdElectricity: 1.4,
+    heatingGas: 1,
+    cookingGas: 1,
+    water: 1.3,
+    serviceLimitKW: 20,
+  }),
   // Con Edison's typical residential bill is 300–350 kWh a month; EIA puts NYC households near 330.
   // The scale's median is set 3% above 330 because the 0.5 kWh cap clips the largest households'
   // bursts: over 1,000 households the realised median is then about 330.

@@ -1,3 +1,4 @@
+import type { LoadModel } from './bottom-up';
 import type { Calibration } from './calibration';
 import { Shapes } from './calibration';
 import type { Service } from './fleet';
@@ -215,4 +216,29 @@ export function flatQuantity(
     return m.perHour * intervalHours * (1 + cal.seasonAmplitude * (Shapes.electricitySeason[lh.month]! - 1));
   }
   return expectedQuantity(m, lh, cal, intervalHours);
+}
+
+/**
+ * The `seed` calibration's model as a `LoadModel`: hourly shapes times mean-one noise, drawn per
+ * interval of the run's grid (so, unlike the bottom-up model, its readings depend on the interval
+ * length).
+ */
+export function shapesModel(
+  seed: number,
+  service: Service,
+  cal: Calibration,
+  intervalMs: number,
+  clock: { at(ms: number): LocalHour },
+): LoadModel {
+  const m = serviceModel(seed, service, cal, intervalMs / 60_000);
+  const hours = intervalMs / 3_600_000;
+  return {
+    limit: m.cap / intervalMs,
+    quantity(a: number) {
+      return sampleQuantity(seed, service.key, a / intervalMs, m, clock.at(a), cal, hours);
+    },
+    dayMean(t: number) {
+      return flatQuantity(m, clock.at(t), cal, hours) / intervalMs;
+    },
+  };
 }

@@ -35,16 +35,41 @@ const TYPES_BY_COMMODITY: Record<Commodity, readonly AnomalyType[]> = {
   water: ['leak', 'stuck', 'outage'],
 };
 
+/**
+ * How often each anomaly starts: per service-day (outages: per premise-day, every meter of the
+ * premise going dark together). Set so that the main job's default run (1,000 services for 7 days)
+ * holds at least 30 labels of each type.
+ */
+export const DEFAULT_ANOMALY_RATES: Readonly<Record<AnomalyType, number>> = Object.freeze({
+  spike: 0.015,
+  'theft-constant': 0.012,
+  'theft-random': 0.012,
+  'theft-bypass': 0.012,
+  'theft-flatten': 0.012,
+  'theft-peak-cap': 0.012,
+  stuck: 0.007,
+  outage: 0.012,
+  leak: 0.014,
+});
+
 /** Which anomalies to inject and how often. */
 export interface AnomalyConfig {
-  /** Probability that a service starts an anomaly on a given UTC day. */
+  /** Multiplies every type's rate (1: the rates of `DEFAULT_ANOMALY_RATES`, 0: none). */
   readonly rate: number;
+  /** Rates of single types, per service-day (outage: per premise-day), before `rate`. */
+  readonly rates?: Readonly<Partial<Record<AnomalyType, number>>>;
   /** Types to draw from (those that do not apply to a commodity are skipped). Default: all. */
   readonly types?: readonly AnomalyType[];
 }
 
-/** What `anomalies: true` means: every type, 0.02 episodes per service-day. */
-export const DEFAULT_ANOMALIES: AnomalyConfig = Object.freeze({ rate: 0.02 });
+/** What `anomalies: true` means: every type at its default rate. */
+export const DEFAULT_ANOMALIES: AnomalyConfig = Object.freeze({ rate: 1 });
+
+/** The rate of one type under a configuration. */
+export function rateOf(config: AnomalyConfig, type: AnomalyType): number {
+  if (config.types && !config.types.includes(type)) return 0;
+  return (config.rates?.[type] ?? DEFAULT_ANOMALY_RATES[type]) * config.rate;
+}
 
 /** Delivery-fault episode types (the other faults are per reading). */
 export type BlockFaultType = 'late-batch' | 'missing-backfill';
@@ -57,19 +82,23 @@ export interface Episode<T extends string = string> {
   readonly params: Readonly<Record<string, number>>;
 }
 
-export const MAX_EPISODE_DAYS = 3;
+/** Episodes start on their day and end within this many days. */
+export const MAX_EPISODE_DAYS = 6;
 
-/** How long each anomaly lasts: uniform between the first two numbers, in units of the third. */
-const DURATION: Readonly<Record<AnomalyType, readonly [number, number, number]>> = {
-  spike: [30, 60, MINUTE_MS],
-  'theft-constant': [24, 72, HOUR_MS],
-  'theft-random': [24, 72, HOUR_MS],
-  'theft-bypass': [24, 72, HOUR_MS],
-  'theft-flatten': [24, 72, HOUR_MS],
-  'theft-peak-cap': [24, 72, HOUR_MS],
-  stuck: [2, 12, HOUR_MS],
-  outage: [1.5, 6, HOUR_MS],
-  leak: [30, 72, HOUR_MS],
+/**
+ * How long each anomaly lasts: between the first two numbers, in units of the third, drawn
+ * log-uniformly for the short-lived types (most are short, some long) and uniformly for the rest.
+ */
+const DURATION: Readonly<Record<AnomalyType, readonly [number, number, number, 'log' | 'flat']>> = {
+  spike: [10, 240, MINUTE_MS, 'log'],
+  'theft-constant': [48, 120, HOUR_MS, 'flat'],
+  'theft-random': [48, 120, HOUR_MS, 'flat'],
+  'theft-bypass': [48, 120, HOUR_MS, 'flat'],
+  'theft-flatten': [48, 120, HOUR_MS, 'flat'],
+  'theft-peak-cap': [48, 120, HOUR_MS, 'flat'],
+  stuck: [1, 12, HOUR_MS, 'log'],
+  outage: [20, 600, MINUTE_MS, 'log'],
+  leak: [24, 120, HOUR_MS, 'flat'],
 };
 
 function alignedStart(day: number, u: number, intervalMs: number): number {
@@ -81,46 +110,51 @@ function aligned(ms: number, intervalMs: number): number {
   return Math.max(intervalMs, Math.round(ms / intervalMs) * intervalMs);
 }
 
-/** The anomaly a service starts on `day`, or null. */
-export function anomalyOn(
-  seed: number,
-  key: number,
-  commodity: Commodity,
+const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function episode(
+  type: AnomalyType,
   day: number,
-  config: AnomalyConfig,
+  r: (i: number) => number,
   intervalMs: number,
-): Episode<AnomalyType> | null {
-  if (config.rate <= 0 || unit(seed, Stream.anomalyDay, key, day) >= config.rate) return null;
-  const allowed = config.types
-    ? TYPES_BY_COMMODITY[commodity].filter((t) => config.types?.includes(t))
-    : TYPES_BY_COMMODITY[commodity];
-  if (allowed.length === 0) return null;
-  const r = (i: number): number => unit(seed, Stream.anomalyParams, key, day * 16 + i);
-  const type = allowed[Math.floor(r(0) * allowed.length)]!;
+): Episode<AnomalyType> {
   const start = alignedStart(day, r(1), intervalMs);
   const between = (lo: number, hi: number, i: number): number => lo + (hi - lo) * r(i);
-  const [lo, hi, unitMs] = DURATION[type];
-  const duration = between(lo, hi, 2) * unitMs;
+  const logBetween = (lo: number, hi: number, i: number): number => lo * (hi / lo) ** r(i);
+  const [lo, hi, unitMs, how] = DURATION[type];
+  const duration = (how === 'log' ? logBetween(lo, hi, 2) : between(lo, hi, 2)) * unitMs;
   let params: Record<string, number> = {};
   switch (type) {
+    case 'spike':
+      // An appliance fault (a heating element or compressor stuck on), its draw wandering ±20%.
+      params = { kW: round(between(1, 5, 3), 2) };
+      break;
     case 'theft-constant':
-      params = { reduction: Math.round(between(0.3, 0.7, 3) * 100) / 100 };
+      params = { reduction: round(between(0.3, 0.8, 3), 2) };
       break;
     case 'theft-random':
-      params = { minFactor: 0.1, maxFactor: 0.9 };
+      params = { minFactor: round(between(0, 0.3, 3), 2), maxFactor: round(between(0.6, 0.95, 4), 2) };
       break;
     case 'theft-bypass':
-      params = { periodHours: 1 + Math.floor(r(3) * 4), bypassFactor: 0 };
+      params = { periodHours: 1 + Math.floor(r(3) * 6), bypassFactor: round(between(0, 0.15, 4), 2) };
+      break;
+    case 'theft-flatten':
+      params = { levelOfMean: round(between(0.8, 1.1, 3), 2) };
       break;
     case 'theft-peak-cap':
-      params = { capOfMean: Math.round(between(0.8, 1.2, 3) * 100) / 100 };
+      params = { capOfMean: round(between(0.8, 1.5, 3), 2) };
+      break;
+    case 'stuck':
+      // Some registers stick on one value; others repeat it with the last digit flickering.
+      params = { flicker: r(3) < 0.4 ? 1 : 0 };
       break;
     case 'leak':
-      params = { gallonsPerMinute: Math.round(between(0.05, 0.5, 3) * 1000) / 1000 };
+      // Flow varies with the mains pressure over the day; some leaks grow.
+      params = {
+        gallonsPerMinute: round(logBetween(0.03, 0.5, 3), 3),
+        growth: r(4) < 0.3 ? round(between(2, 4, 5), 2) : 1,
+      };
       break;
-    case 'spike':
-    case 'theft-flatten':
-    case 'stuck':
     case 'outage':
       break;
     default: {
@@ -129,6 +163,41 @@ export function anomalyOn(
     }
   }
   return { type, start, end: start + aligned(duration, intervalMs), params };
+}
+
+/** The anomaly (other than an outage) a service starts on `day`, or null. */
+export function anomalyOn(
+  seed: number,
+  key: number,
+  commodity: Commodity,
+  day: number,
+  config: AnomalyConfig,
+  intervalMs: number,
+): Episode<AnomalyType> | null {
+  if (config.rate <= 0) return null;
+  const u = unit(seed, Stream.anomalyDay, key, day);
+  let cumulative = 0;
+  for (const type of TYPES_BY_COMMODITY[commodity]) {
+    if (type === 'outage') continue;
+    cumulative += rateOf(config, type);
+    if (u < cumulative) {
+      return episode(type, day, (i) => unit(seed, Stream.anomalyParams, key, day * 16 + i), intervalMs);
+    }
+  }
+  return null;
+}
+
+/** The outage a premise starts on `day` (every meter of it goes dark), or null. */
+export function outageOn(
+  seed: number,
+  premise: number,
+  day: number,
+  config: AnomalyConfig,
+  intervalMs: number,
+): Episode<AnomalyType> | null {
+  const rate = rateOf(config, 'outage');
+  if (rate <= 0 || unit(seed, Stream.outage, premise, day) >= rate) return null;
+  return episode('outage', day, (i) => unit(seed, Stream.outage, premise, day * 16 + 1 + i), intervalMs);
 }
 
 /** Block-shaped delivery faults a service starts on `day`. */

@@ -1,28 +1,24 @@
-import { GeneratorConfigError } from '../errors';
-import { type Calibration, calibration, type ProfileName } from './calibration';
+import { type AnomalyTarget, applyAnomalies } from './anomalies';
+import { bottomUpModel, type LoadModel } from './bottom-up';
+import { type ReadingConfig, type ResolvedReadingConfig, resolveReadingConfig } from './config';
+import { shapesModel } from './consumption';
 import {
-  expectedQuantity,
-  flatQuantity,
-  type ServiceModel,
-  sampleQuantity,
-  serviceModel,
-} from './consumption';
-import {
-  type AnomalyConfig,
   type AnomalyType,
   anomalyOn,
   type BlockFaultType,
   blockFaultsOn,
   clockSkewOf,
   DAY_MS,
-  DEFAULT_ANOMALIES,
   type Episode,
   MAX_EPISODE_DAYS,
+  outageOn,
 } from './episodes';
+import { MALFORMED_VARIANTS, malform } from './faults';
 import type { Fleet, Service } from './fleet';
 import { LocalClock, type LocalClock as LocalClockType } from './local-time';
 import { Stream, unit } from './random';
 import { KWH_PER_THERM, type Label, type MeterReading } from './reading';
+import { Weather } from './weather';
 
 /**
  * The reading generator: walks the interval grid of a time range, computes every service's
@@ -36,197 +32,12 @@ const MINUTE_MS = 60_000;
 /** Fresh readings per batch at most (see `next`). */
 const BATCH_SERVICES = 512;
 
-/** Delivery-fault rates. Per-reading rates are fractions of rows; block rates are per service-day. */
-export interface FaultConfig {
-  /** Fraction of rows delivered a few intervals late (out of order). */
-  readonly outOfOrder: number;
-  /** Upper bound of the out-of-order delay, minutes (delays are roughly exponential below it). */
-  readonly maxDelayMinutes: number;
-  /** Per service-day: a 1.5–3 hour block delivered 2–8 hours late. */
-  readonly lateBatch: number;
-  /** Fraction of rows delivered twice (the copy 1–6 intervals later). */
-  readonly duplicate: number;
-  /** Per service-day: a 1.5–4 hour block missing, back-filled 6–24 hours later (`source: 'backfill'`). */
-  readonly missing: number;
-  /** Fraction of rows revised later: a second row, another value, a newer `updated`. */
-  readonly revision: number;
-  /** Fraction of meters whose clock is off by 30 s to 4 min (their interval times are shifted). */
-  readonly clockSkew: number;
-  /** Fraction of rows replaced by a malformed one (negative, non-numeric, missing field, bad time). */
-  readonly malformed: number;
-}
-
-/** The fault settings that are rates (every field but `maxDelayMinutes`). */
-export const FAULT_RATES = [
-  'outOfOrder',
-  'lateBatch',
-  'duplicate',
-  'missing',
-  'revision',
-  'clockSkew',
-  'malformed',
-] as const;
-
-/** What `faults: true` means: the rates of each delivery fault. */
-export const DEFAULT_FAULTS: FaultConfig = Object.freeze({
-  outOfOrder: 0.02,
-  maxDelayMinutes: 30,
-  lateBatch: 0.005,
-  duplicate: 0.002,
-  missing: 0.005,
-  revision: 0.001,
-  clockSkew: 0.01,
-  malformed: 0.001,
-});
-
-/** Every delivery fault at rate 0. */
-export const NO_FAULTS: FaultConfig = Object.freeze({
-  outOfOrder: 0,
-  maxDelayMinutes: 30,
-  lateBatch: 0,
-  duplicate: 0,
-  missing: 0,
-  revision: 0,
-  clockSkew: 0,
-  malformed: 0,
-});
-
-/** How a malformed row is broken. */
-export type MalformedVariant = 'negative' | 'non-numeric' | 'missing-field' | 'bad-timestamp';
-const MALFORMED_VARIANTS: readonly MalformedVariant[] = [
-  'negative',
-  'non-numeric',
-  'missing-field',
-  'bad-timestamp',
-];
-const BAD_TIMESTAMPS = ['2026-02-30T25:00:00Z', 'N/A', '13/45/2026 10:00'];
-
-/** What `readings(fleet, config)` generates: the time range, interval, calibration, anomalies and faults. */
-export interface ReadingConfig {
-  /** First interval start (UTC; ISO string, Date or epoch ms), on the interval grid. */
-  readonly start: string | Date | number;
-  /** Exclusive end; give `end` or `days`. */
-  readonly end?: string | Date | number;
-  readonly days?: number;
-  /** Interval length in minutes, a divisor of a day (default 5). */
-  readonly intervalMinutes?: number;
-  /** Calibration (default `'nyc'`). */
-  readonly profile?: ProfileName | Calibration;
-  /** `true` for the defaults, or rates; default none. */
-  readonly anomalies?: boolean | Partial<AnomalyConfig>;
-  /** `true` for the defaults, or rates; default none. */
-  readonly faults?: boolean | Partial<FaultConfig>;
-  /** A subset of the fleet's services to generate (any partition gives the same rows); default all. */
-  readonly services?: readonly Service[];
-}
-
-/** A fully resolved configuration. */
-export interface ResolvedReadingConfig {
-  readonly start: number;
-  readonly end: number;
-  readonly intervalMs: number;
-  readonly calibration: Calibration;
-  readonly anomalies: AnomalyConfig;
-  readonly faults: FaultConfig;
-  readonly services: readonly Service[];
-}
-
-function toMs(api: string, name: string, v: string | Date | number): number {
-  const ms = typeof v === 'number' ? v : typeof v === 'string' ? Date.parse(v) : v.getTime();
-  if (!Number.isFinite(ms))
-    throw new GeneratorConfigError(`${api}: ${name} is not a valid time: ${String(v)}`);
-  return ms;
-}
-
-function checkRate(api: string, name: string, v: number, max = 1): void {
-  if (!(Number.isFinite(v) && v >= 0 && v <= max)) {
-    throw new GeneratorConfigError(`${api}: ${name} must be between 0 and ${max}, got ${v}`);
-  }
-}
-
-/** Validates a reading configuration and fills in defaults. */
-export function resolveReadingConfig(
-  fleet: Fleet,
-  config: ReadingConfig,
-  api = 'readings',
-): ResolvedReadingConfig {
-  const intervalMinutes = config.intervalMinutes ?? 5;
-  if (!(Number.isInteger(intervalMinutes) && intervalMinutes > 0 && 1440 % intervalMinutes === 0)) {
-    throw new GeneratorConfigError(
-      `${api}: intervalMinutes must be a whole number of minutes dividing a day, got ${intervalMinutes}`,
-    );
-  }
-  const intervalMs = intervalMinutes * MINUTE_MS;
-  const start = toMs(api, 'start', config.start);
-  if (start % intervalMs !== 0) {
-    throw new GeneratorConfigError(
-      `${api}: start must fall on the ${intervalMinutes}-minute grid, got ${new Date(start).toISOString()}`,
-    );
-  }
-  if ((config.end === undefined) === (config.days === undefined)) {
-    throw new GeneratorConfigError(`${api}: give exactly one of end or days`);
-  }
-  let end: number;
-  if (config.days !== undefined) {
-    if (!(Number.isFinite(config.days) && config.days > 0)) {
-      throw new GeneratorConfigError(`${api}: days must be a positive number, got ${config.days}`);
-    }
-    end = start + Math.round((config.days * DAY_MS) / intervalMs) * intervalMs;
-  } else {
-    end = toMs(api, 'end', config.end as string | Date | number);
-    if (end % intervalMs !== 0)
-      throw new GeneratorConfigError(`${api}: end must fall on the ${intervalMinutes}-minute grid`);
-  }
-  if (end <= start) throw new GeneratorConfigError(`${api}: end must be after start`);
-  const profile = config.profile ?? 'nyc';
-  let cal: Calibration;
-  if (typeof profile === 'string') {
-    if (profile !== 'nyc' && profile !== 'seed') {
-      throw new GeneratorConfigError(`${api}: profile must be 'nyc' or 'seed', got '${String(profile)}'`);
-    }
-    cal = calibration(profile);
-  } else cal = profile;
-  const anomalies: AnomalyConfig =
-    config.anomalies === true
-      ? DEFAULT_ANOMALIES
-      : config.anomalies
-        ? { ...DEFAULT_ANOMALIES, ...config.anomalies }
-        : { rate: 0 };
-  checkRate(api, 'anomalies.rate', anomalies.rate);
-  const faults: FaultConfig =
-    config.faults === true ? DEFAULT_FAULTS : config.faults ? { ...NO_FAULTS, ...config.faults } : NO_FAULTS;
-  for (const name of FAULT_RATES) {
-    checkRate(api, `faults.${name}`, faults[name]);
-  }
-  if (faults.outOfOrder + faults.duplicate + faults.revision + faults.malformed > 1) {
-    throw new GeneratorConfigError(`${api}: the per-reading fault rates add up to more than 1`);
-  }
-  if (faults.outOfOrder > 0 && !(faults.maxDelayMinutes >= intervalMinutes)) {
-    throw new GeneratorConfigError(
-      `${api}: faults.maxDelayMinutes must be at least one interval, got ${faults.maxDelayMinutes}`,
-    );
-  }
-  return {
-    start,
-    end,
-    intervalMs,
-    calibration: cal,
-    anomalies,
-    faults,
-    services: config.services ?? fleet.services,
-  };
-}
-
-interface ServiceState {
+interface ServiceState extends AnomalyTarget {
   readonly service: Service;
-  readonly key: number;
-  readonly model: ServiceModel;
   readonly skew: number;
-  readonly householdCap: number;
   day: number;
   anomalies: Episode<AnomalyType>[];
   blocks: Episode<BlockFaultType>[];
-  stuck: Map<Episode<AnomalyType>, number>;
 }
 
 const round = (x: number, scale: number): number => Math.round(x * scale) / scale;
@@ -257,7 +68,6 @@ export class ReadingGenerator {
     this.config = resolveReadingConfig(fleet, config);
     this.seed = fleet.seed;
     const c = this.config;
-    const intervalMinutes = c.intervalMs / MINUTE_MS;
     this.hours = c.intervalMs / HOUR_MS;
     this.firstStep = c.start / c.intervalMs;
     this.lastStep = c.end / c.intervalMs;
@@ -269,12 +79,18 @@ export class ReadingGenerator {
       f.malformed + f.duplicate + f.revision,
       f.malformed + f.duplicate + f.revision + f.outOfOrder,
     ];
+    const weather = new Weather(this.seed);
+    const modelOf = (service: Service): LoadModel =>
+      c.calibration.bottomUp
+        ? bottomUpModel(this.seed, service, c.calibration, this.clock, weather)
+        : shapesModel(this.seed, service, c.calibration, c.intervalMs, this.clock);
     this.states = c.services.map((service) => ({
       service,
       key: service.key,
-      model: serviceModel(this.seed, service, c.calibration, intervalMinutes),
+      commodity: service.type,
+      business: service.premise.kind === 'business',
+      model: modelOf(service),
       skew: clockSkewOf(this.seed, service.key, f.clockSkew),
-      householdCap: (c.calibration.capKWhPer5Min * intervalMinutes) / 5,
       day: Number.NaN,
       anomalies: [],
       blocks: [],
@@ -373,10 +189,15 @@ export class ReadingGenerator {
     const blocks: Episode<BlockFaultType>[] = [];
     for (let d = day - MAX_EPISODE_DAYS; d <= day; d++) {
       const isNew = firstVisit || d === day;
-      const a = anomalyOn(seed, st.key, st.service.type, d, c.anomalies, c.intervalMs);
-      if (a !== null && a.end > dayStart && a.start < dayEnd) anomalies.push(a);
-      if (a !== null && isNew && a.end > c.start && a.start < c.end) {
-        this.label('anomaly', a.type, st.service, a.start, a.end, a.params);
+      for (const a of [
+        anomalyOn(seed, st.key, st.service.type, d, c.anomalies, c.intervalMs),
+        outageOn(seed, st.service.premise.index, d, c.anomalies, c.intervalMs),
+      ]) {
+        if (a === null) continue;
+        if (a.end > dayStart && a.start < dayEnd) anomalies.push(a);
+        if (isNew && a.end > c.start && a.start < c.end) {
+          this.label('anomaly', a.type, st.service, a.start, a.end, a.params);
+        }
       }
       for (const b of blockFaultsOn(seed, st.key, d, c.faults.lateBatch, c.faults.missing, c.intervalMs)) {
         if (b.end > dayStart && b.start < dayEnd) blocks.push(b);
@@ -384,24 +205,21 @@ export class ReadingGenerator {
           this.label('fault', b.type, st.service, b.start, b.end, b.params);
       }
     }
-    // Keep stuck values of episodes still active; drop the rest.
-    const stuck = new Map<Episode<AnomalyType>, number>();
-    for (const a of anomalies) {
-      for (const [old, v] of st.stuck) if (old.start === a.start && old.type === a.type) stuck.set(a, v);
+    // Keep the values of registers still stuck; drop the rest.
+    for (const start of st.stuck.keys()) {
+      if (!anomalies.some((a) => a.type === 'stuck' && a.start === start)) st.stuck.delete(start);
     }
     st.day = day;
     st.anomalies = anomalies;
     st.blocks = blocks;
-    st.stuck = stuck;
   }
 
   private generateStep(k: number, from: number, to: number): MeterReading[] {
-    const { seed, config: c, hours } = this;
+    const { seed, config: c } = this;
     const startMs = k * c.intervalMs;
     const endMs = startMs + c.intervalMs;
     const startIso = new Date(startMs).toISOString();
     const endIso = new Date(endMs).toISOString();
-    const lh = this.clock.at(startMs);
     const day = Math.floor(startMs / DAY_MS);
     const cut = this.rowFaultCut;
     const anyRowFault = cut[3]! > 0;
@@ -409,9 +227,9 @@ export class ReadingGenerator {
     for (let i = from; i < to; i++) {
       const st = this.states[i]!;
       if (st.day !== day) this.refresh(st, day);
-      let v = sampleQuantity(seed, st.key, k, st.model, lh, c.calibration, hours);
+      let v = st.model.quantity(startMs, endMs);
       if (st.anomalies.length > 0) {
-        v = this.applyAnomalies(st, k, startMs, v);
+        v = applyAnomalies(seed, st, st.anomalies, k, startMs, endMs, v);
         if (v < 0) continue; // an outage: no reading
       }
       let deliver = k;
@@ -493,78 +311,6 @@ export class ReadingGenerator {
     else list.push(row);
   }
 
-  private applyAnomalies(st: ServiceState, k: number, startMs: number, v: number): number {
-    const { seed, config: c, hours } = this;
-    const m = st.model;
-    for (const a of st.anomalies) {
-      if (startMs < a.start || startMs >= a.end) continue;
-      switch (a.type) {
-        case 'outage':
-          return -1;
-        case 'spike': {
-          const progress = (startMs - a.start) / (a.end - a.start);
-          const expected = expectedQuantity(m, this.clock.at(startMs), c.calibration, hours);
-          const extra = Math.max(st.householdCap, 6 * expected) * (0.6 + 0.35 * progress);
-          v = Math.min(v + extra, m.cap);
-          break;
-        }
-        case 'theft-constant':
-          v *= 1 - (a.params.reduction ?? 0.5);
-          break;
-        case 'theft-random':
-          v *= 0.1 + 0.8 * unit(seed, Stream.anomalyNoise, st.key, k);
-          break;
-        case 'theft-bypass': {
-          const period = (a.params.periodHours ?? 2) * HOUR_MS;
-          if (Math.floor((startMs - a.start) / period) % 2 === 1) v *= a.params.bypassFactor ?? 0.05;
-          break;
-        }
-        case 'theft-flatten':
-          // A flat profile at the month's mean, with the ±15% jitter a tampered register still shows
-          // (an exactly repeated value is a stuck meter, a different anomaly).
-          v =
-            flatQuantity(m, this.clock.at(startMs), c.calibration, hours) *
-            (0.85 + 0.3 * unit(seed, Stream.anomalyNoise, st.key, k));
-          break;
-        case 'theft-peak-cap':
-          // A limiter flattens the peaks, with ±5% jitter (an exact repeat is a stuck meter).
-          v = Math.min(
-            v,
-            (a.params.capOfMean ?? 1) *
-              m.perHour *
-              hours *
-              (0.95 + 0.1 * unit(seed, Stream.anomalyNoise, st.key, k)),
-          );
-          break;
-        case 'stuck': {
-          let s = st.stuck.get(a);
-          if (s === undefined) {
-            const k0 = a.start / c.intervalMs;
-            const lh0 = this.clock.at(a.start);
-            s = sampleQuantity(seed, st.key, k0, m, lh0, c.calibration, hours);
-            // A meter stuck at zero would look like no use; stuck meters repeat a real register value.
-            if (s <= 0) s = Math.max(expectedQuantity(m, lh0, c.calibration, hours), 0.01);
-            st.stuck.set(a, s);
-          }
-          v = s;
-          break;
-        }
-        case 'leak':
-          // Continuous flow that varies ±5% with the mains pressure.
-          v +=
-            (a.params.gallonsPerMinute ?? 0.1) *
-            (c.intervalMs / MINUTE_MS) *
-            (0.95 + 0.1 * unit(seed, Stream.anomalyNoise, st.key, k));
-          break;
-        default: {
-          const never: never = a.type;
-          throw new Error(`unknown anomaly ${String(never)}`);
-        }
-      }
-    }
-    return v;
-  }
-
   private row(
     st: ServiceState,
     v: number,
@@ -612,33 +358,5 @@ export class ReadingGenerator {
       quantity,
       interval_start_ms: startMs,
     };
-  }
-}
-
-/** Corrupts a row the way a faulty head-end does; the result fails the reading schema. */
-function malform(row: MeterReading, variant: MalformedVariant, u: number): MeterReading {
-  switch (variant) {
-    case 'negative':
-      return {
-        ...row,
-        interval_kWh: -Math.abs(row.interval_kWh) - 0.001,
-        quantity: -Math.abs(row.quantity) - 0.001,
-      };
-    case 'non-numeric':
-      return { ...row, interval_kWh: 'ERR' as unknown as number, quantity: 'ERR' as unknown as number };
-    case 'missing-field': {
-      const { service_uid: _dropped, ...rest } = row;
-      return rest as MeterReading;
-    }
-    case 'bad-timestamp':
-      return {
-        ...row,
-        interval_start: BAD_TIMESTAMPS[Math.floor(u * BAD_TIMESTAMPS.length)]!,
-        interval_start_ms: Number.NaN,
-      };
-    default: {
-      const never: never = variant;
-      throw new Error(`unknown variant ${String(never)}`);
-    }
   }
 }

@@ -83,4 +83,13 @@ export const Stream = {
   faultEpisode: 20,
   anomalyNoise: 21,
   premisePhase: 22,
+  weather: 23,
+  weatherEpisode: 24,
+  household: 25,
+  householdDay: 26,
+  business: 27,
+  businessDay: 28,
+  vacation: 29,
+  anomalyShape: 30,
+  outage: 31,
 } as const;

@@ -1,12 +1,8 @@
 import type { Source, SourcePosition, SourceReader } from '@eventide/core';
 import { asyncScheduler, Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { type ReadingConfig, type ResolvedReadingConfig, resolveReadingConfig } from '../model/config';
 import type { Fleet } from '../model/fleet';
-import {
-  type ReadingConfig,
-  ReadingGenerator,
-  type ResolvedReadingConfig,
-  resolveReadingConfig,
-} from '../model/generator';
+import { ReadingGenerator } from '../model/generator';
 import type { Label, MeterReading } from '../model/reading';
 
 /** Real-time pacing: simulated time runs at `speed` × the scheduler's clock. */

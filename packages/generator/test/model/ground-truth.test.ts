@@ -25,7 +25,7 @@ const covering = (labels: readonly Label[], uid: string, ms: number) =>
   labels.filter((l) => l.service_uid === uid && l.start_ms <= ms && ms < l.end_ms);
 
 describe('anomalies', () => {
-  const { rows, labels } = generate(fleet, { ...range, anomalies: { rate: 0.1 } });
+  const { rows, labels } = generate(fleet, { ...range, anomalies: { rate: 4 } });
   const rowsOf = (l: Label) =>
     rows.filter(
       (r) =>
@@ -70,68 +70,99 @@ describe('anomalies', () => {
     ).toEqual([]);
   });
 
-  it('shows each labelled anomaly in the rows as its type says', () => {
+  it('shows each labelled anomaly in the rows as its type says (the ranges documented in anomalies.ts)', () => {
     const checked = new Set<string>();
+    const serviceOf = new Map(fleet.services.map((s) => [s.serviceId, s]));
+    // The clean day's mean per interval, by service and New York date (what flatten and cap aim at).
+    const dayMean = new Map<string, number>();
+    const dayCount = new Map<string, number>();
+    const dateOf = (ms: number) => new Date(ms - 5 * 3_600_000).toISOString().slice(0, 10);
+    for (const c of clean.rows) {
+      const k = `${c.service_uid}|${dateOf(c.interval_start_ms)}`;
+      dayMean.set(k, (dayMean.get(k) ?? 0) + c.quantity);
+      dayCount.set(k, (dayCount.get(k) ?? 0) + 1);
+    }
+    const meanOf = (r: MeterReading) => {
+      const k = `${r.service_uid}|${dateOf(r.interval_start_ms)}`;
+      return dayMean.get(k)! / dayCount.get(k)!;
+    };
+    const digit = { electricity: 0.001, gas: 0.0001, water: 0.01 } as const;
     for (const l of alone) {
       const inWindow = rowsOf(l);
+      const svc = serviceOf.get(l.service_uid)!;
       const cleanOf = (r: MeterReading) =>
         cleanByKey.get(`${r.service_uid}|${r.interval_start_ms}`)!.quantity;
       const windowEnd = Math.min(l.end_ms, Date.parse(range.start) + range.days * 86_400_000);
       const expectedRows = (windowEnd - Math.max(l.start_ms, Date.parse(range.start))) / 300_000;
+      const p = (name: string) => Number(l.parameters[name]);
+      const eps = digit[svc.type] * 1.1;
       switch (l.type) {
         case 'outage':
           expect(inWindow).toHaveLength(0);
           break;
-        case 'stuck':
-          expect(new Set(inWindow.map((r) => r.quantity)).size).toBe(1);
+        case 'stuck': {
+          const values = inWindow.map((r) => r.quantity);
+          const spread = Math.max(...values) - Math.min(...values);
+          if (p('flicker') === 0) expect(spread).toBe(0);
+          else expect(spread).toBeLessThanOrEqual(2 * digit[svc.type] + eps);
+          expect(Math.min(...values)).toBeGreaterThan(0);
           break;
+        }
         case 'leak':
-          for (const r of inWindow)
-            expect(r.quantity).toBeGreaterThanOrEqual(
-              Number(l.parameters.gallonsPerMinute) * 5 * 0.95 - 0.01,
-            );
-          break;
-        case 'spike':
+          // gallons a minute × 5, × growth up to its factor, × pressure 0.75–1.25, × 0.85–1.15.
           for (const r of inWindow) {
-            expect(r.quantity).toBeGreaterThanOrEqual(cleanOf(r));
-            expect(r.quantity).toBeGreaterThanOrEqual(0.3);
+            const extra = r.quantity - cleanOf(r);
+            expect(extra).toBeGreaterThanOrEqual(p('gallonsPerMinute') * 5 * 0.75 * 0.85 - eps);
+            expect(extra).toBeLessThanOrEqual(p('gallonsPerMinute') * 5 * p('growth') * 1.25 * 1.15 + eps);
           }
           break;
+        case 'spike': {
+          // kW (× 3 at a business) over 5 minutes, wandering 0.8–1.2.
+          const kWh = (p('kW') * (svc.premise.kind === 'business' ? 3 : 1) * 5) / 60;
+          expect(svc.type).toBe('electricity');
+          for (const r of inWindow) {
+            expect(r.quantity - cleanOf(r)).toBeGreaterThanOrEqual(kWh * 0.8 - eps);
+            expect(r.quantity - cleanOf(r)).toBeLessThanOrEqual(kWh * 1.2 + eps);
+          }
+          break;
+        }
         case 'theft-constant':
           for (const r of inWindow)
-            expect(
-              Math.abs(r.quantity - cleanOf(r) * (1 - Number(l.parameters.reduction))),
-            ).toBeLessThanOrEqual(0.0011);
+            expect(Math.abs(r.quantity - cleanOf(r) * (1 - p('reduction')))).toBeLessThanOrEqual(eps);
           break;
         case 'theft-random':
           for (const r of inWindow) {
-            expect(r.quantity).toBeGreaterThanOrEqual(cleanOf(r) * 0.1 - 0.0011);
-            expect(r.quantity).toBeLessThanOrEqual(cleanOf(r) * 0.9 + 0.0011);
+            expect(r.quantity).toBeGreaterThanOrEqual(cleanOf(r) * p('minFactor') - eps);
+            expect(r.quantity).toBeLessThanOrEqual(cleanOf(r) * p('maxFactor') + eps);
           }
           break;
         case 'theft-bypass': {
-          const period = Number(l.parameters.periodHours) * 3_600_000;
+          const period = p('periodHours') * 3_600_000;
           for (const r of inWindow) {
             const off = Math.floor((r.interval_start_ms - l.start_ms) / period) % 2 === 1;
-            expect(Math.abs(r.quantity - cleanOf(r) * (off ? 0 : 1))).toBeLessThanOrEqual(0.0011);
+            expect(Math.abs(r.quantity - cleanOf(r) * (off ? p('bypassFactor') : 1))).toBeLessThanOrEqual(
+              eps,
+            );
           }
           break;
         }
-        case 'theft-flatten': {
-          // The month's mean with the daily shape removed, within ±15% (plus rounding).
-          const mid =
-            (Math.max(...inWindow.map((r) => r.quantity)) + Math.min(...inWindow.map((r) => r.quantity))) / 2;
-          for (const r of inWindow)
-            expect(Math.abs(r.quantity - mid)).toBeLessThanOrEqual(mid * 0.18 + 0.001);
+        case 'theft-flatten':
+          // The day's mean × its level, within ±15% (plus the rounding of 288 clean rows).
+          for (const r of inWindow) {
+            const target = meanOf(r) * p('levelOfMean');
+            expect(r.quantity).toBeGreaterThanOrEqual(target * 0.85 - 2 * eps);
+            expect(r.quantity).toBeLessThanOrEqual(target * 1.15 + 2 * eps);
+          }
           break;
-        }
         case 'theft-peak-cap': {
-          // Nothing above the cap (+5% jitter, + rounding), and the clean peaks went above it.
-          const svc = fleet.services.find((s) => s.serviceId === l.service_uid)!;
-          const cap = Math.max(...inWindow.map((r) => r.quantity));
-          expect(svc.type).toBe('electricity');
-          expect(inWindow.some((r) => cleanOf(r) > cap)).toBe(true);
-          for (const r of inWindow) expect(r.quantity).toBeLessThanOrEqual(Math.max(cleanOf(r), 0) + 0.0011);
+          // Nothing above the cap (its level × the day's mean, +5%), nothing above the clean reading.
+          for (const r of inWindow) {
+            expect(r.quantity).toBeLessThanOrEqual(cleanOf(r) + eps);
+            expect(r.quantity).toBeLessThanOrEqual(meanOf(r) * p('capOfMean') * 1.05 + 2 * eps);
+          }
+          // Over a whole day of an occupied home, the limiter bites.
+          if (inWindow.length >= 288 && Math.max(...inWindow.map(cleanOf)) > 0.05)
+            expect(inWindow.some((r) => cleanOf(r) > r.quantity + eps)).toBe(true);
           break;
         }
         default:
@@ -141,6 +172,45 @@ describe('anomalies', () => {
       checked.add(l.type);
     }
     expect(checked.size).toBeGreaterThanOrEqual(ANOMALY_TYPES.length - 1);
+  });
+
+  it('an outage silences every meter of its premise together', () => {
+    const premiseOf = new Map(fleet.services.map((s) => [s.serviceId, s.premise.index]));
+    const outages = labels.filter((l) => l.type === 'outage');
+    expect(outages.length).toBeGreaterThan(0);
+    for (const l of outages) {
+      const siblings = fleet.services.filter((s) => s.premise.index === premiseOf.get(l.service_uid));
+      for (const s of siblings) {
+        expect(
+          outages.some(
+            (o) => o.service_uid === s.serviceId && o.start_ms === l.start_ms && o.end_ms === l.end_ms,
+          ),
+        ).toBe(true);
+      }
+    }
+  });
+
+  it('durations and parameters vary within their documented ranges', () => {
+    const of = (type: string) => labels.filter((l) => l.type === type);
+    const hours = (l: Label) => (l.end_ms - l.start_ms) / 3_600_000;
+    const within = (type: string, lo: number, hi: number) => {
+      const hs = of(type).map(hours);
+      expect(hs.length).toBeGreaterThan(1);
+      for (const h of hs) {
+        expect(h).toBeGreaterThanOrEqual(lo - 1 / 12);
+        expect(h).toBeLessThanOrEqual(hi + 1 / 12);
+      }
+      expect(new Set(hs).size).toBeGreaterThan(1);
+    };
+    within('spike', 10 / 60, 4);
+    within('stuck', 1, 12);
+    within('outage', 20 / 60, 10);
+    within('leak', 24, 120);
+    within('theft-constant', 48, 120);
+    const flows = of('leak').map((l) => Number(l.parameters.gallonsPerMinute));
+    expect(Math.min(...flows)).toBeGreaterThanOrEqual(0.03);
+    expect(Math.max(...flows)).toBeLessThanOrEqual(0.5);
+    expect(new Set(of('stuck').map((l) => l.parameters.flicker)).size).toBe(2);
   });
 });
 
