@@ -2,8 +2,8 @@ import type { Commodity } from '@eventide/generator';
 import type { Usage } from './usage';
 
 /** What every alert of the metering job looks like. */
-export type AlertType = 'spike' | 'stopped-reporting' | 'leak' | 'stuck';
-export const ALERT_TYPES: readonly AlertType[] = ['spike', 'stopped-reporting', 'leak', 'stuck'];
+export type AlertType = 'spike' | 'stopped-reporting' | 'leak' | 'stuck' | 'theft';
+export const ALERT_TYPES: readonly AlertType[] = ['spike', 'stopped-reporting', 'leak', 'stuck', 'theft'];
 
 export interface Alert {
   /** One of `ALERT_TYPES`, or a type a patterns file adds (`patterns.ts`). */

@@ -1,6 +1,7 @@
 import { AfterMatchSkipStrategy, CEP, Pattern } from '@eventide/cep';
 import type { DataStream } from '@eventide/core';
 import { ALERT_TYPES, type Alert, type AlertType, alert } from './alert';
+import type { Level } from './levels';
 import { stoppedReporting } from './outage';
 import { spikeAlerts } from './spike';
 import type { Usage } from './usage';
@@ -10,13 +11,12 @@ export { ALERT_TYPES, type Alert, type AlertType, spikeAlerts, stoppedReporting 
 /**
  * Alerts, each a CEP pattern run per service in event time:
  * - spike: FlinkCEP's monitoring example adapted to meters: two consecutive high readings within
- *   10 minutes make a warning; two consecutive warnings within 20 minutes with a rising average
- *   make an alert (`../spike-alerts/spike.ts`).
- * - stopped-reporting: a reading followed by no reading for an hour (`notFollowedBy` + `within`),
+ *   10 minutes make a warning; two consecutive warnings within 20 minutes make an alert (`../spike-alerts/spike.ts`).
+ * - stopped-reporting: a reading followed by no reading for 15 minutes (`notFollowedBy` + `within`),
  *   decided by the watermark, not by the next reading (`../outage-detection/outage.ts`).
  * - leak: water flowing in every interval of a night (01:00–05:00 New York time; up to two
  *   readings may be missing), not all one value.
- * - stuck: one non-zero value repeated for two hours.
+ * - stuck: one value (give or take its last digit) held for two hours above the service's floor.
  */
 
 const HOUR_MS = 3_600_000;
@@ -39,8 +39,9 @@ export function leakAlerts(usage: DataStream<Usage>, intervalMs: number): DataSt
       const last = readings[readings.length - 1]!;
       const values = readings.map((u) => u.quantity);
       const least = Math.min(...values);
-      // One value all night is a stuck register, not a leak: that is the stuck alert's to raise.
-      const varies = Math.max(...values) !== least;
+      // One value all night, give or take its last digit, is a stuck register, not a leak: that
+      // is the stuck alert's to raise.
+      const varies = Math.max(...values) - least > 0.025;
       return {
         alert: alert(
           'leak',
@@ -56,17 +57,24 @@ export function leakAlerts(usage: DataStream<Usage>, intervalMs: number): DataSt
     .name('leak-alerts');
 }
 
-/** One non-zero value repeated for two hours. */
-export function stuckAlerts(usage: DataStream<Usage>, intervalMs: number): DataStream<Alert> {
+/**
+ * One value, give or take its last digit, held for two hours above the service's floor (the
+ * lowest reading of its last 24 hours): a pilot light or a closed shop's base load may hold steady
+ * for hours; a register stuck above it may not.
+ */
+export function stuckAlerts(levels: DataStream<Level>, intervalMs: number): DataStream<Alert> {
   const repeats = Math.round((2 * HOUR_MS) / intervalMs) - 1;
-  const stuck = Pattern.begin<Usage>('first', AfterMatchSkipStrategy.skipPastLastEvent())
-    .where((u) => u.quantity > 0)
+  const stuck = Pattern.begin<Level>('first', AfterMatchSkipStrategy.skipPastLastEvent())
+    .where((l) => l.usage.quantity > l.floor + 3 * l.step)
     .next('same')
-    .where((u, ctx) => u.quantity === ctx.eventsForPattern('first')[0]!.quantity)
+    .where((l, ctx) => {
+      const held = ctx.eventsForPattern('first')[0]!.usage.quantity;
+      return l.usage.quantity >= held - 1.5 * l.step && l.usage.quantity <= held + 1.5 * l.step;
+    })
     .times(repeats)
     .consecutive();
   return CEP.pattern(
-    usage.keyBy((u) => u.service_uid),
+    levels.keyBy((l) => l.usage.service_uid),
     stuck,
   )
     .select((m) => {
@@ -74,9 +82,9 @@ export function stuckAlerts(usage: DataStream<Usage>, intervalMs: number): DataS
       const same = m.same!;
       return alert(
         'stuck',
-        first!,
-        same[same.length - 1]!.ts,
-        `${first!.quantity} ${first!.unit} in ${same.length + 1} intervals`,
+        first!.usage,
+        same[same.length - 1]!.usage.ts,
+        `${first!.usage.quantity} ${first!.usage.unit} (give or take its last digit) in ${same.length + 1} intervals, above its floor of ${first!.floor}`,
       );
     })
     .name('stuck-alerts');

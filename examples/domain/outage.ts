@@ -3,15 +3,20 @@ import type { DataStream } from '@eventide/core';
 import { type Alert, alert } from './alert';
 import type { Usage } from './usage';
 
-const HOUR_MS = 3_600_000;
+/**
+ * How long a meter must be silent to count as stopped: three 5-minute intervals. Rows delayed on
+ * their way are waited for by the watermark (35 minutes), and one malformed row leaves a gap of ten
+ * minutes, so a quarter of an hour of silence in event time is a meter that did not report.
+ */
+export const SILENCE_MS = 15 * 60_000;
 
 /**
- * A service that stopped reporting: a reading, then none for an hour. `dataEnd` is where the input
+ * A service that stopped reporting: a reading, then none for a quarter of an hour (`SILENCE_MS`). `dataEnd` is where the input
  * stops: an absence running past it cannot be judged (the end-of-input watermark would otherwise
  * release every service's last reading).
  */
 export function stoppedReporting(usage: DataStream<Usage>, dataEnd: number): DataStream<Alert> {
-  const silence = Pattern.begin<Usage>('last').notFollowedBy('next').within(HOUR_MS);
+  const silence = Pattern.begin<Usage>('last').notFollowedBy('next').within(SILENCE_MS);
   return CEP.pattern(
     usage.keyBy((u) => u.service_uid),
     silence,
@@ -21,8 +26,8 @@ export function stoppedReporting(usage: DataStream<Usage>, dataEnd: number): Dat
       return alert(
         'stopped-reporting',
         last!,
-        last!.ts + HOUR_MS,
-        `no reading for an hour after ${new Date(last!.ts).toISOString()}`,
+        last!.ts + SILENCE_MS,
+        `no reading for 15 minutes after ${new Date(last!.ts).toISOString()}`,
       );
     })
     .filter((a) => a.at_ms < dataEnd)

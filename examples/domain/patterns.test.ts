@@ -2,8 +2,9 @@ import { execute } from '@eventide/core';
 import { createFleet, readings } from '@eventide/generator';
 import { describe, expect, it } from 'vitest';
 import { type Alert, leakAlerts, stoppedReporting, stuckAlerts } from './alerts';
+import { levelsOf } from './levels';
 import { DEFAULT_PATTERNS, fixedPatterns, parsePatternFile, patternAlerts } from './patterns';
-import { flagHigh, risingWarnings, spikeWarnings } from './spike';
+import { flagHigh, repeatedWarnings, spikeWarnings } from './spike';
 import { usageOfRun } from './usage';
 
 // The alerts as data must raise exactly what the alerts as code raise: the code (alerts.ts,
@@ -25,12 +26,13 @@ describe('the default alert patterns, as data', () => {
     const usage = usageOfRun(run).filter((u) => !u.correction);
     const flagged = flagHigh(usage, intervalMs);
     const warnings = spikeWarnings(flagged);
-    const byCode = risingWarnings(warnings).union(
+    const levels = levelsOf(usage);
+    const byCode = repeatedWarnings(warnings).union(
       stoppedReporting(usage, end),
       leakAlerts(usage, intervalMs),
-      stuckAlerts(usage, intervalMs),
+      stuckAlerts(levels, intervalMs),
     );
-    const byData = patternAlerts({ usage, flagged, warnings }, fixedPatterns(DEFAULT_PATTERNS), end);
+    const byData = patternAlerts({ usage, flagged, warnings, levels }, fixedPatterns(DEFAULT_PATTERNS), end);
     const { outputs } = await execute({ byCode, byData });
     expect(outputs.byCode.length).toBeGreaterThan(20);
     expect(new Set(outputs.byCode.map((a) => a.type))).toEqual(

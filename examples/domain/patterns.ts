@@ -12,6 +12,7 @@ import type { DataStream } from '@eventide/core';
 import { map, type Observable, of } from 'rxjs';
 import { z } from 'zod';
 import { type Alert, alert } from './alert';
+import type { Level } from './levels';
 import type { Flagged, Warning } from './spike';
 import type { Usage } from './usage';
 
@@ -23,10 +24,11 @@ import type { Usage } from './usage';
  *
  * Inputs: `usage` (settled readings), `flagged` (electricity readings with the service's baseline
  * and whether they are high, `spike.ts`), `warnings` (two consecutive high readings within ten
- * minutes, `spike.ts`: the first level of the spike detector).
+ * minutes, `spike.ts`: the first level of the spike detector), `levels` (readings with the
+ * service's floor, the lowest reading of its last 24 hours, and the unit's last digit, `levels.ts`).
  */
 
-export type PatternInput = 'usage' | 'flagged' | 'warnings';
+export type PatternInput = 'usage' | 'flagged' | 'warnings' | 'levels';
 
 /** One alert pattern of the file. */
 export interface AlertPattern {
@@ -52,7 +54,7 @@ const AlertPatternSchema = z.strictObject({
   id: z.string().min(1),
   version: z.number().int().min(1),
   alert: z.string().min(1),
-  input: z.enum(['usage', 'flagged', 'warnings']),
+  input: z.enum(['usage', 'flagged', 'warnings', 'levels']),
   pattern: PatternSpecSchema,
   when: z.string().min(1).optional(),
   subject: z.string().min(1),
@@ -75,12 +77,7 @@ export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
       skip: { strategy: 'skipPastLastEvent' },
       stages: [
         { link: 'begin', name: 'first' },
-        {
-          link: 'next',
-          name: 'second',
-          where: { expr: 'average > first(first, average)' },
-          within: 1_200_000,
-        },
+        { link: 'next', name: 'second', within: 1_200_000 },
       ],
     },
     subject: 'first',
@@ -96,12 +93,12 @@ export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
       version: 1,
       stages: [
         { link: 'begin', name: 'last' },
-        { link: 'notFollowedBy', name: 'next', within: 3_600_000 },
+        { link: 'notFollowedBy', name: 'next', within: 900_000 },
       ],
     },
     subject: 'last',
     at: 'deadline',
-    detail: 'no reading for an hour after ${iso(first(last, ts))}',
+    detail: 'no reading for 15 minutes after ${iso(first(last, ts))}',
   },
   {
     id: 'leak',
@@ -121,8 +118,9 @@ export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
         },
       ],
     },
-    // one value all night is a stuck register, not a leak: that is the stuck alert's to raise
-    when: 'max(night, quantity) != min(night, quantity)',
+    // one value all night (give or take its last digit) is a stuck register, not a leak: that
+    // is the stuck alert's to raise
+    when: 'max(night, quantity) - min(night, quantity) > 0.025',
     subject: 'night',
     detail: 'flow in all ${count(night)} night intervals, at least ${min(night, quantity)} gal each',
   },
@@ -130,23 +128,27 @@ export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
     id: 'stuck',
     version: 1,
     alert: 'stuck',
-    input: 'usage',
+    input: 'levels',
     pattern: {
       version: 1,
       skip: { strategy: 'skipPastLastEvent' },
       stages: [
-        { link: 'begin', name: 'first', where: { expr: 'quantity > 0' } },
+        // above what the service holds as a matter of course (a pilot light, a closed shop)
+        { link: 'begin', name: 'first', where: { expr: 'usage.quantity > floor + 3 * step' } },
         {
           link: 'next',
           name: 'same',
-          where: { expr: 'quantity == first(first, quantity)' },
+          where: {
+            expr: 'usage.quantity >= first(first, usage.quantity) - 1.5 * step and usage.quantity <= first(first, usage.quantity) + 1.5 * step',
+          },
           times: 23,
           consecutive: true,
         },
       ],
     },
     subject: 'first',
-    detail: '${first(first, quantity)} ${first(first, unit)} in ${count(same) + 1} intervals',
+    detail:
+      '${first(first, usage.quantity)} ${first(first, usage.unit)} (give or take its last digit) in ${count(same) + 1} intervals, above its floor of ${first(first, floor)}',
   },
 ];
 
@@ -197,6 +199,7 @@ const USAGE_OF: Record<PatternInput, (e: never) => Usage> = {
   usage: (u: Usage) => u,
   flagged: (f: Flagged) => f.usage,
   warnings: (w: Warning) => w.usage,
+  levels: (l: Level) => l.usage,
 };
 
 /** What turns one pattern's matches into alerts. */
@@ -246,6 +249,7 @@ export interface PatternInputs {
   readonly usage: DataStream<Usage>;
   readonly flagged: DataStream<Flagged>;
   readonly warnings: DataStream<Warning>;
+  readonly levels: DataStream<Level>;
 }
 
 export function patternAlerts(

@@ -132,15 +132,25 @@ describe.skipIf(chromiumPath === '')(
         JSON.stringify(running),
       ).toBe(true);
       await page.waitForTimeout(600);
-      expect(await page.locator('#alerts li').count()).toBe(alerts.length);
+      // The feed lists the newest 200 alerts: all of them when there are fewer.
+      const FEED = 200;
+      expect(await page.locator('#alerts li').count()).toBe(Math.min(FEED, alerts.length));
       const feed = await page
         .locator('#alerts li')
         .evaluateAll((lis) =>
           lis.map((li) => `${li.getAttribute('data-type')} ${li.querySelector('a')?.getAttribute('href')}`),
         );
-      expect(feed.map((f) => f.replace(/\?token=.*$/, '')).sort()).toEqual(
-        alerts.map((a) => `${a.type} /service/${a.service_uid}`).sort(),
-      );
+      const written = alerts.map((a) => `${a.type} /service/${a.service_uid}`);
+      if (alerts.length <= FEED)
+        expect(feed.map((f) => f.replace(/\?token=.*$/, '')).sort()).toEqual(written.sort());
+      else {
+        const left = [...written];
+        for (const f of feed.map((x) => x.replace(/\?token=.*$/, ''))) {
+          const i = left.indexOf(f);
+          expect(i, `${f} is not among the written alerts`).toBeGreaterThanOrEqual(0);
+          left.splice(i, 1);
+        }
+      }
       // Every ZIP code with data for the chosen commodity has a coloured marker, and no other.
       const hourly = readRows(out, 'zip', 'csv');
       for (const commodity of ['electricity', 'gas', 'water']) {
@@ -172,7 +182,7 @@ describe.skipIf(chromiumPath === '')(
       const types = await page
         .locator('#alerts li')
         .evaluateAll((lis) => lis.map((li) => li.getAttribute('data-type')));
-      expect(types.length).toBe(alerts.filter((a) => a.type === type).length);
+      expect(types.length).toBe(Math.min(FEED, alerts.filter((a) => a.type === type).length));
       expect(new Set(types)).toEqual(new Set([type]));
       expect(errors).toEqual([]);
       await page.close();

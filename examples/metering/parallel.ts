@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { Checkpoint } from '@eventide/core';
 import { FileCheckpointStorage } from '@eventide/core/node';
-import type { Score } from '../domain/scoring';
+import { mergeScores } from '../domain/scoring';
 import { resetStore } from '../domain/store';
 import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
 import {
@@ -55,26 +55,6 @@ async function workersLatest(output: MeteringOutput, count: number): Promise<(Ch
       new FileCheckpointStorage(workerOutput(output, i, count).checkpointDir!).latest(),
     ),
   );
-}
-
-function mergeScores(results: readonly MeteringResult[]): Score[] {
-  return results[0]!.scores.map((first) => {
-    const all = results.map((r) => r.scores.find((s) => s.type === first.type)!);
-    const add = (f: (s: Score) => number) => all.reduce((a, s) => a + f(s), 0);
-    const alerts = add((s) => s.alerts);
-    const truePositives = add((s) => s.truePositives);
-    const labels = add((s) => s.labels);
-    const detected = add((s) => s.detected);
-    return {
-      type: first.type,
-      alerts,
-      truePositives,
-      labels,
-      detected,
-      precision: alerts === 0 ? 1 : truePositives / alerts,
-      recall: labels === 0 ? 1 : detected / labels,
-    };
-  });
 }
 
 /** Writes a file whole, atomically: readers see the old file or the new one. */
@@ -213,7 +193,7 @@ export async function runMeteringParallel(
     duplicates: add((r) => r.duplicates),
     corrections: add((r) => r.corrections),
     alerts: add((r) => r.alerts),
-    scores: mergeScores(results),
+    scores: mergeScores(results.map((r) => r.scores)),
     dataStart: results[0]!.dataStart,
     dataEnd: results[0]!.dataEnd,
     resumedFrom: resumed.length > 0 ? Math.min(...resumed) : undefined,

@@ -26,6 +26,7 @@ import { openDatabase } from '@eventide/sql';
 import type { Observable } from 'rxjs';
 import { ALERT_TYPES, type Alert } from '../domain/alerts';
 import { loadLabels, loadRegistry, type ReadingsSpan, readingsFromFile, scanReadings } from '../domain/input';
+import { levelsOf } from '../domain/levels';
 import { type AlertPattern, DEFAULT_PATTERNS, fixedPatterns, patternAlerts } from '../domain/patterns';
 import {
   type DailyUse,
@@ -39,6 +40,7 @@ import {
 import { type Score, score, TRUTH } from '../domain/scoring';
 import { flagHigh, spikeWarnings } from '../domain/spike';
 import { partOf, resetStore } from '../domain/store';
+import { theftAlerts } from '../domain/theft';
 import { registryOf, type Usage, usageOf } from '../domain/usage';
 import { callbackSink, type Format, fileSinkOf, readAlerts, sqlSinkOf } from './outputs';
 
@@ -187,12 +189,15 @@ export async function runMetering(
   const flagged = flagHigh(firstVersions, intervalMs);
   const patterns = options.patterns ?? DEFAULT_PATTERNS;
   const alerts = patternAlerts(
-    { usage: firstVersions, flagged, warnings: spikeWarnings(flagged) },
+    { usage: firstVersions, flagged, warnings: spikeWarnings(flagged), levels: levelsOf(firstVersions) },
     Array.isArray(patterns)
       ? fixedPatterns(patterns as readonly AlertPattern[])
       : (patterns as Observable<readonly AlertPattern[]>),
     dataEnd,
-  );
+  )
+    // Theft compares days with days and peers with peers: code, not a pattern.
+    .union(theftAlerts(firstVersions, registry, intervalMs, dataEnd))
+    .name('all-alerts');
   const collected: Alert[] = [];
   const streams = {
     zip,
