@@ -250,38 +250,43 @@ class PeerJudge implements KeyedProcessFunction<string, ServiceDay, Alert> {
         const back =
           (level >= this.rules.backLevel && d.shape! >= this.rules.backShape) ||
           (d.flatness! >= this.rules.backPeaks && level >= 0.8 && level < 1.5);
-        if (!away && !(low || flat) && back) {
-          book.quiet[d.service_uid] = d.dayStart + QUIET_DAYS * DAY_MS;
-          // Raised at the last interval of the day before: the last one known to be under theft.
-          const at = d.dayStart - this.intervalMs;
-          out.collect({
-            type: 'theft',
-            service_uid: d.service_uid,
-            commodity: 'electricity',
-            at: new Date(at).toISOString(),
-            at_ms: at,
-            since: new Date(d.dayStart - DAY_MS).toISOString(),
-            since_ms: d.dayStart - DAY_MS,
-            detail: `use came back to ${(level * 100).toFixed(0)}% of the days before, peaks to ${(d.flatness! * 100).toFixed(0)}%: those days were low`,
-          });
-          continue;
-        }
-        if (away || !(low || flat)) continue;
+        if (away || !(low || flat || back)) continue;
         book.quiet[d.service_uid] = d.dayStart + QUIET_DAYS * DAY_MS;
-        const at = d.dayEnd - this.intervalMs;
-        out.collect({
-          type: 'theft',
-          service_uid: d.service_uid,
-          commodity: 'electricity',
-          at: new Date(at).toISOString(),
-          at_ms: at,
-          since: new Date(d.dayStart).toISOString(),
-          since_ms: d.dayStart,
-          detail: `${low ? `use at ${(level * 100).toFixed(0)}% of its usual against its peers` : ''}${low && flat ? '; ' : ''}${flat ? `peaks at ${(d.flatness! * 100).toFixed(0)}% of its usual` : ''}`,
-        });
+        const pct = (x: number) => `${(x * 100).toFixed(0)}%`;
+        if (low || flat) {
+          // Raised at the day's last interval.
+          const parts = [
+            ...(low ? [`use at ${pct(level)} of its usual against its peers`] : []),
+            ...(flat ? [`peaks at ${pct(d.flatness!)} of its usual`] : []),
+          ];
+          out.collect(theftAlert(d.service_uid, d.dayStart, d.dayEnd - this.intervalMs, parts.join('; ')));
+        } else {
+          // Raised at the last interval of the day before: the last one known to be under theft.
+          out.collect(
+            theftAlert(
+              d.service_uid,
+              d.dayStart - DAY_MS,
+              d.dayStart - this.intervalMs,
+              `use came back to ${pct(level)} of the days before, peaks to ${pct(d.flatness!)}: those days were low`,
+            ),
+          );
+        }
       }
     }
   }
+}
+
+function theftAlert(service: string, since: number, at: number, detail: string): Alert {
+  return {
+    type: 'theft',
+    service_uid: service,
+    commodity: 'electricity',
+    at: new Date(at).toISOString(),
+    at_ms: at,
+    since: new Date(since).toISOString(),
+    since_ms: since,
+    detail,
+  };
 }
 
 /** Theft alerts from settled electricity usage (first versions). */

@@ -29,14 +29,14 @@ usage: pnpm --filter @eventide/examples evaluate [-- options]
   -h, --help         this text
 `;
 
-interface SeedResult {
+export interface SeedResult {
   readonly seed: number;
   readonly records: number;
   readonly seconds: number;
   readonly scores: readonly Score[];
 }
 
-function seedsOf(spec: string): number[] {
+export function seedsOf(spec: string): number[] {
   const out: number[] = [];
   for (const part of spec.split(',')) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());

@@ -381,11 +381,12 @@ const lines = [
   ...(r.scores.length === 0
     ? [`${n(r.alerts)} alerts, not scored: give --labels to score them`]
     : [
-        'alert               alerts  true+  labels  caught  precision  recall',
+        'alert               alerts  true+  labels  caught  precision  recall  detectable recall',
         ...ALERT_TYPES.map((t) => {
           const s = r.scores.find((x) => x.type === t)!;
-          return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}`;
+          return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}  ${s.detectableRecall.toFixed(2).padStart(4)} of ${String(s.detectableLabels).padStart(4)}`;
         }),
+        'recall: of every label of the types an alert answers to; detectable: of those the run holds enough of',
       ]),
   '',
   `outputs in ${shown(dir)}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,

@@ -55,7 +55,7 @@ describe('main job --patterns', () => {
       stdout += d;
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // a while into the run: drop "stuck", add a night-use alert
+    // a while into the run: drop "stopped-reporting", add a night-use alert
     await new Promise((r) => setTimeout(r, 6000));
     const nightUse = {
       id: 'night-use',
@@ -77,19 +77,20 @@ describe('main job --patterns', () => {
     };
     writeFileSync(
       file,
-      JSON.stringify({ patterns: [...DEFAULT_PATTERNS.filter((p) => p.id !== 'stuck'), nightUse] }),
+      JSON.stringify({ patterns: [...DEFAULT_PATTERNS.filter((p) => p.id !== 'stopped-reporting'), nightUse] }),
     );
     expect(await exited, stderr).toBe(0);
     expect(stderr).toMatch(/patterns: 4 from .*patterns\.json applied/);
     const alerts = readRows(out, 'alerts', 'csv');
     const at = (type: string) => alerts.filter((a) => a.type === type).map((a) => Date.parse(a.at!));
-    const stuck = at('stuck');
+    const stopped = at('stopped-reporting');
     const night = at('night-use');
-    expect(stuck.length, stdout).toBeGreaterThan(0);
+    expect(stopped.length, stdout).toBeGreaterThan(0);
     expect(night.length, stdout).toBeGreaterThan(0);
-    // the switch happened at one moment of event time: every stuck alert before it, every night-use alert after
-    expect(Math.max(...stuck)).toBeLessThan(Math.min(...night));
+    // the switch happened at one moment of event time: every stopped-reporting alert before it,
+    // every night-use alert after
+    expect(Math.max(...stopped)).toBeLessThan(Math.min(...night));
     // the other alerts ran on through the change
-    expect(at('stopped-reporting').length).toBeGreaterThan(0);
+    expect(Math.max(...at('stuck'), ...at('leak'))).toBeGreaterThan(Math.min(...night));
   }, 120_000);
 });

@@ -1,6 +1,6 @@
-import type { LoadModel } from './bottom-up';
 import type { AnomalyType, Episode } from './episodes';
 import type { Commodity } from './fleet';
+import type { LoadModel } from './load';
 import { Stream, unit } from './random';
 
 /**

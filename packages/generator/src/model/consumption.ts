@@ -1,7 +1,7 @@
-import type { LoadModel } from './bottom-up';
 import type { Calibration } from './calibration';
 import { Shapes } from './calibration';
 import type { Service } from './fleet';
+import type { LoadModel } from './load';
 import type { LocalHour } from './local-time';
 import { normal, Stream, unit } from './random';
 

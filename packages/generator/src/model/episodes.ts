@@ -41,12 +41,12 @@ const TYPES_BY_COMMODITY: Record<Commodity, readonly AnomalyType[]> = {
  * holds at least 30 labels of each type.
  */
 export const DEFAULT_ANOMALY_RATES: Readonly<Record<AnomalyType, number>> = Object.freeze({
-  spike: 0.015,
-  'theft-constant': 0.012,
-  'theft-random': 0.012,
-  'theft-bypass': 0.012,
-  'theft-flatten': 0.012,
-  'theft-peak-cap': 0.012,
+  spike: 0.03,
+  'theft-constant': 0.014,
+  'theft-random': 0.014,
+  'theft-bypass': 0.014,
+  'theft-flatten': 0.014,
+  'theft-peak-cap': 0.014,
   stuck: 0.007,
   outage: 0.012,
   leak: 0.014,

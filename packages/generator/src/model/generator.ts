@@ -1,5 +1,5 @@
 import { type AnomalyTarget, applyAnomalies } from './anomalies';
-import { bottomUpModel, type LoadModel } from './bottom-up';
+import { bottomUpModel } from './bottom-up';
 import { type ReadingConfig, type ResolvedReadingConfig, resolveReadingConfig } from './config';
 import { shapesModel } from './consumption';
 import {
@@ -15,6 +15,7 @@ import {
 } from './episodes';
 import { MALFORMED_VARIANTS, malform } from './faults';
 import type { Fleet, Service } from './fleet';
+import type { LoadModel } from './load';
 import { LocalClock, type LocalClock as LocalClockType } from './local-time';
 import { Stream, unit } from './random';
 import { KWH_PER_THERM, type Label, type MeterReading } from './reading';

@@ -105,6 +105,7 @@ export function householdOf(seed: number, premise: Premise, unitemised = 1): Hou
   });
   const acUnits = r(20) < 0.88 ? Math.min(2, 1 + Math.floor(r(21) * Math.min(occupants, 3))) : 0;
   const scale = Math.exp(0.3 * normal(r(30), r(31))) * unitemised;
+  const gasUA = between(0.01145, 0.0228, 34) * Math.exp(0.2 * normal(r(35), r(36)));
   return {
     premise: premise.index,
     vacant: r(5) < 0.03,
@@ -130,8 +131,9 @@ export function householdOf(seed: number, premise: Premise, unitemised = 1): Hou
     heatKW: electricHome && r(27) < 0.5 ? between(1.2, 2.5, 28) : 0,
     heatBelow: between(14, 17, 29),
     heatCycle: cycle(1, [20, 30], 1, 32),
-    gasUA: between(0.01145, 0.0228, 34) * Math.exp(0.2 * normal(r(35), r(36))),
-    boiler: cycle(between(0.45, 0.8, 37), [30, 45], 1, 38),
+    gasUA,
+    // Sized for New York's design day with a margin: it fires in cycles even on the coldest days.
+    boiler: cycle(gasUA * between(35, 50, 37), [30, 45], 1, 38),
     pilotTherms: r(40) < 0.6 ? between(0.01, 0.022, 41) : 0,
     flushGallons: r(42) < 0.5 ? 3.5 : 1.6,
     showerGpm: between(1.8, 2.5, 43),

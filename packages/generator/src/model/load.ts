@@ -128,3 +128,16 @@ export class Segments {
     return out.seal();
   }
 }
+
+/**
+ * A service's use as the integral of its load: the household or business behind it, the weather
+ * and the calendar. `quantity(a, b)` is exact for any `[a, b)`, so intervals of any length add up.
+ */
+export interface LoadModel {
+  /** Native units (kWh, therms, gallons) used over `[a, b)`, before anomalies. */
+  quantity(a: number, b: number): number;
+  /** The mean rate over the local day holding `t`, native units per ms (what a flattened or capped meter is tuned to). */
+  dayMean(t: number): number;
+  /** The service's breaker: no interval reads above this rate (units per ms); Infinity when none. */
+  readonly limit: number;
+}

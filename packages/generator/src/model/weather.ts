@@ -45,6 +45,7 @@ function dayOfYearOf(day: number): number {
   return Math.floor((day * DAY_MS - Date.UTC(d.getUTCFullYear(), 0, 1)) / DAY_MS);
 }
 
+/** A seeded New York City temperature series (see the module comment): `at(ms)`, `dailyMean(day)`, `degreeDays(day)`. */
 export class Weather {
   private readonly days = new Map<number, number>();
   private readonly hours = new Map<number, number>();

@@ -6,6 +6,7 @@ import {
   type Label,
   type MeterReading,
   ReadingSchema,
+  readings,
 } from '../../src/index';
 import { generate } from '../helpers/rows';
 
@@ -188,6 +189,17 @@ describe('anomalies', () => {
         ).toBe(true);
       }
     }
+  });
+
+  it("the main job's default run (1,000 services, 7 days, seed 42) holds at least 30 labels of every type", () => {
+    const run = readings(createFleet({ seed: 42, services: 1000 }), {
+      start: '2026-01-05T05:00:00Z',
+      days: 7,
+      anomalies: true,
+    });
+    const counts = new Map<string, number>();
+    for (const l of run.labels()) counts.set(l.type, (counts.get(l.type) ?? 0) + 1);
+    for (const type of ANOMALY_TYPES) expect(counts.get(type) ?? 0, type).toBeGreaterThanOrEqual(30);
   });
 
   it('durations and parameters vary within their documented ranges', () => {
