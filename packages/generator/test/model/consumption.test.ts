@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import type { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
 import { createFleet, holidaysOf, type MeterReading, Weather } from '../../src/index';
@@ -66,6 +67,32 @@ describe('nyc: energy is the integral of load', () => {
         (rows5 / 3) * digit * 0.5 + 1e-9,
       );
     }
+  });
+
+  it('law: for any service, day and pair of interval lengths, a day of readings adds up to the same energy (property)', () => {
+    const lengths = [5, 10, 15, 20, 30, 60, 120, 240, 360, 720, 1440];
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: fleet.services.length - 1 }),
+        fc.integer({ min: 0, max: 730 }),
+        fc.constantFrom(...lengths),
+        fc.constantFrom(...lengths),
+        (i, day, m1, m2) => {
+          const s = fleet.services[i]!;
+          const start = Date.UTC(2025, 0, 1) + day * 86_400_000;
+          const total = (intervalMinutes: number) =>
+            generate(fleet, { start, days: 1, intervalMinutes, services: [s] }).rows.reduce(
+              (a, r) => a + r.quantity,
+              0,
+            );
+          const digit = s.type === 'electricity' ? 0.001 : s.type === 'gas' ? 0.0001 : 0.01;
+          // each row is rounded to the unit's last digit: half a digit per row apart at most
+          const slack = (1440 / m1 + 1440 / m2) * digit * 0.5 + 1e-9;
+          return Math.abs(total(m1) - total(m2)) <= slack;
+        },
+      ),
+      { numRuns: 60 },
+    );
   });
 
   it('twelve 5-minute readings add up to their hour (every service, every hour of a day)', () => {
