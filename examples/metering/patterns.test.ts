@@ -77,7 +77,9 @@ describe('main job --patterns', () => {
     };
     writeFileSync(
       file,
-      JSON.stringify({ patterns: [...DEFAULT_PATTERNS.filter((p) => p.id !== 'stopped-reporting'), nightUse] }),
+      JSON.stringify({
+        patterns: [...DEFAULT_PATTERNS.filter((p) => p.id !== 'stopped-reporting'), nightUse],
+      }),
     );
     expect(await exited, stderr).toBe(0);
     expect(stderr).toMatch(/patterns: 4 from .*patterns\.json applied/);
