@@ -24,7 +24,7 @@ const { values } = parseArgs({
   options: {
     services: { type: 'string', default: '1000' },
     days: { type: 'string', default: '7' },
-    rounds: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '4' },
     'latency-days': { type: 'string', default: '1' },
   },
 });
