@@ -11,7 +11,7 @@ const MINUTE_MS = 60_000;
 export interface FaultConfig {
   /** Fraction of rows delivered a few intervals late (out of order). */
   readonly outOfOrder: number;
-  /** Upper bound of the out-of-order delay, minutes (delays are roughly exponential below it). */
+  /** Upper bound of the out-of-order delay, minutes (delays are roughly exponential below it); unless given, 30 or one interval, whichever is longer. */
   readonly maxDelayMinutes: number;
   /** Per service-day: a 1.5–3 hour block delivered 2–8 hours late. */
   readonly lateBatch: number;
@@ -167,8 +167,13 @@ export function resolveReadingConfig(
   if (perService > 1 || rateOf(anomalies, 'outage') > 1) {
     throw new GeneratorConfigError(`${api}: the anomaly rates add up to more than 1 per service-day`);
   }
-  const faults: FaultConfig =
+  const given: FaultConfig =
     config.faults === true ? DEFAULT_FAULTS : config.faults ? { ...NO_FAULTS, ...config.faults } : NO_FAULTS;
+  // Unless given, out-of-order delays reach at least one interval (hourly rows arrive up to an hour late).
+  const faults: FaultConfig =
+    typeof config.faults === 'object' && config.faults.maxDelayMinutes !== undefined
+      ? given
+      : { ...given, maxDelayMinutes: Math.max(given.maxDelayMinutes, intervalMinutes) };
   for (const name of FAULT_RATES) {
     checkRate(api, `faults.${name}`, faults[name]);
   }

@@ -151,6 +151,19 @@ describe('nyc: energy is the integral of load', () => {
     expect([...first, ...second]).toEqual(alone);
   });
 
+  it('hourly readings with the default faults: out-of-order delays reach up to one interval', () => {
+    const { rows, labels } = generate(fleet, {
+      start: '2026-02-02T05:00:00Z',
+      days: 3,
+      intervalMinutes: 60,
+      faults: true,
+    });
+    expect(rows.length).toBeGreaterThan(0);
+    const delays = labels.filter((l) => l.type === 'out-of-order').map((l) => Number(l.parameters.delayMs));
+    expect(delays.length).toBeGreaterThan(0);
+    for (const d of delays) expect(d).toBe(3_600_000);
+  });
+
   it('DST: New York days have 23 hours in spring and 25 in autumn', () => {
     const fleet1 = createFleet({ seed: 3, services: 1 });
     for (const [start, date, hours] of [
