@@ -19,12 +19,12 @@ function ordinary(h: number, i: number, k: number): number {
   return Number((base * (1 + 0.1 * (k % 7)) * (1 + 0.05 * ((i * 7) % 3))).toFixed(3));
 }
 
-function usage(service: string, ts: number, quantity: number): Usage {
+function usage(service: string, ts: number, quantity: number, water = false): Usage {
   const hour = Math.floor((ts - T0) / H) % 24;
   return {
     service_uid: service,
-    commodity: 'electricity',
-    unit: 'kWh',
+    commodity: water ? 'water' : 'electricity',
+    unit: water ? 'gal' : 'kWh',
     quantity,
     ts,
     zip: '10001',
@@ -46,21 +46,34 @@ function week(): Usage[] {
       if (k === 1 && day >= 3) q = Number((q * 0.4).toFixed(3)); // a cut from Thursday
       if (k === 2 && day >= 4) q = 0.07; // flattened from Friday: the day's mean, every interval
       if (k === 3 && day >= 3) q = 0.004; // away from Thursday: the refrigerator and standby
+      // out much of Thursday: less electricity, and less water too
+      const out = k === 4 && day === 3 ? 0.5 : 1;
+      if (k === 4) q = Number((q * out).toFixed(3));
       rows.push(usage(`s${k}`, ts, q));
+      // each home's water: a tap now and then while people are in
+      const gallons =
+        h >= 7 && h < 23 && i % 3 === k % 3 ? Number((1.5 * (1 + 0.1 * k) * out).toFixed(2)) : 0;
+      rows.push(usage(`w${k}`, ts, gallons, true));
     }
   }
   return rows;
 }
 
-const registry = new Map(
-  Array.from({ length: 10 }, (_, k) => [
-    `s${k}`,
-    { ServiceId: `s${k}`, PremiseKind: 'household' } as Registration,
-  ]),
-);
+// Each home has an electricity meter s<k> and a water meter w<k> at one address.
+const registry = new Map<string, Registration>();
+for (let k = 0; k < 10; k++) {
+  for (const m of ['s', 'w']) {
+    registry.set(`${m}${k}`, {
+      ServiceId: `${m}${k}`,
+      PremiseKind: 'household',
+      Name: `home ${k}`,
+      ServiceAddress: `${k} Main St`,
+    } as Registration);
+  }
+}
 
 describe('theft alerts', () => {
-  it('a cut and a flattening against the service’s own days and its peers; not a day everyone uses less, not an empty home', async () => {
+  it('a cut and a flattening against the service’s own days and its peers; not a day everyone uses less, not an empty home, not a home whose water dropped too', async () => {
     const rows = week();
     const stream = DataStream.from(rows).assignTimestampsAndWatermarks(
       WatermarkStrategy.forMonotonousTimestamps<Usage>().withTimestampAssigner((u) => u.ts),

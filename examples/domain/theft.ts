@@ -19,7 +19,9 @@ import { NewYorkDays, newYork, type Usage } from './usage';
  * 2. Per peer group (households, businesses), the day's median level is the peers' index: a cold
  *    snap or a holiday moves everyone, theft moves one service. A service is suspect when its level
  *    against the index is low (a cut, a random factor, a bypass) or its profile lost its peaks
- *    (flattened, capped), unless the day looks like an empty home (very low and shapeless: away).
+ *    (flattened, capped), unless the day looks like an empty home (very low and shapeless: away),
+ *    or the premise's water dropped as well (the people were out: a theft leaves the taps alone).
+ *    A theft already under way when the service was first seen is caught the day use comes back.
  * 3. One alert per service per episode: after an alert the service is not judged for five days.
  *    The alert is raised at the last interval of the day that gave it away.
  */
@@ -40,6 +42,8 @@ export interface TheftRules {
   /** Away (not theft): level below this with a shape correlation below `awayShape`. */
   readonly awayLevel: number;
   readonly awayShape: number;
+  /** The premise's water against its own usual and its peers below this: the people are out. */
+  readonly outWater: number;
   /** Use came back: level against the peers above `backLevel` with the usual shape, or peaks above `backPeaks`. */
   readonly backLevel: number;
   readonly backShape: number;
@@ -51,6 +55,7 @@ export const THEFT_RULES: TheftRules = Object.freeze({
   flatPeaks: 0.5,
   awayLevel: 0.35,
   awayShape: 0.5,
+  outWater: 0.75,
   backLevel: 2.5,
   backShape: 0.7,
   backPeaks: 4,
@@ -60,6 +65,9 @@ export const THEFT_RULES: TheftRules = Object.freeze({
 export interface ServiceDay {
   readonly service_uid: string;
   readonly group: string;
+  /** The premise (its registered name and address): its meters share one household or business. */
+  readonly premise: string;
+  readonly commodity: Usage['commodity'];
   readonly dayStart: number;
   readonly dayEnd: number;
   /** Readings seen, and the intervals in the day. */
@@ -73,6 +81,7 @@ export interface ServiceDay {
 }
 
 interface DayAcc {
+  commodity: Usage['commodity'];
   sum: number;
   max: number;
   count: number;
@@ -123,6 +132,11 @@ function kindOfDay(dayStart: number): 'work' | 'off' {
   return holidaysOf(t.year).get(t.toISODate() ?? '') === 'major' ? 'off' : 'work';
 }
 
+/** A premise's key: the registered name and address its meters share. */
+function premiseOf(r: Registration | undefined): string {
+  return r === undefined ? '' : `${r.Name}|${r.ServiceAddress}`;
+}
+
 /** Stage 1: each service's days against its own history. */
 class ServiceDays implements KeyedProcessFunction<string, Usage, ServiceDay> {
   private readonly book = new ValueStateDescriptor<ServiceBook>('theft-days');
@@ -143,7 +157,13 @@ class ServiceDays implements KeyedProcessFunction<string, Usage, ServiceDay> {
     const key = String(start);
     let acc = book.days[key];
     if (acc === undefined) {
-      book.days[key] = acc = { sum: 0, max: 0, count: 0, hours: new Array<number>(24).fill(0) };
+      book.days[key] = acc = {
+        commodity: u.commodity,
+        sum: 0,
+        max: 0,
+        count: 0,
+        hours: new Array<number>(24).fill(0),
+      };
       ctx.timerService.registerEventTimeTimer(this.days.windowEnd(start));
     }
     acc.sum += u.quantity;
@@ -168,6 +188,8 @@ class ServiceDays implements KeyedProcessFunction<string, Usage, ServiceDay> {
       const day: ServiceDay = {
         service_uid: ctx.key,
         group: this.registry.get(ctx.key)?.PremiseKind ?? 'household',
+        premise: premiseOf(this.registry.get(ctx.key)),
+        commodity: acc.commodity,
         dayStart: start,
         dayEnd: end,
         count: acc.count,
@@ -236,13 +258,20 @@ class PeerJudge implements KeyedProcessFunction<string, ServiceDay, Alert> {
     for (const [key, list] of Object.entries(book.days)) {
       if (list[0]!.dayEnd + 1 > timestamp) continue;
       delete book.days[key];
-      const judged = list.filter((d) => d.level !== undefined && d.count >= 0.9 * d.expected);
+      const whole = list.filter((d) => d.level !== undefined && d.count >= 0.9 * d.expected);
+      const judged = whole.filter((d) => d.commodity === 'electricity');
       if (judged.length === 0 || list[0]!.dayEnd > this.dataEnd) continue;
       const index = median(judged.map((d) => d.level!)) || 1;
+      const water = whole.filter((d) => d.commodity === 'water');
+      const waterIndex = median(water.map((d) => d.level!)) || 1;
+      const waterOf = new Map(water.map((d) => [d.premise, d.level! / waterIndex]));
       for (const d of judged) {
         if ((book.quiet[d.service_uid] ?? 0) > d.dayStart) continue;
         const level = d.level! / index;
-        const away = d.level! < this.rules.awayLevel && d.shape! < this.rules.awayShape;
+        // Out, or away: the water dropped as well (a theft leaves the taps alone).
+        const away =
+          (d.level! < this.rules.awayLevel && d.shape! < this.rules.awayShape) ||
+          (waterOf.get(d.premise) ?? 1) < this.rules.outWater;
         const low = level < this.rules.lowLevel;
         const flat = d.flatness! < this.rules.flatPeaks;
         // A theft already under way when the service was first seen taught its history: the
@@ -297,12 +326,15 @@ export function theftAlerts(
   dataEnd: number,
   rules: TheftRules = THEFT_RULES,
 ): DataStream<Alert> {
-  return usage
-    .filter((u) => u.commodity === 'electricity')
-    .keyBy((u) => u.service_uid)
-    .process(new ServiceDays(registry, intervalMs))
-    .name('theft-days')
-    .keyBy((d) => d.group)
-    .process(new PeerJudge(rules, intervalMs, dataEnd))
-    .name('theft-alerts');
+  return (
+    usage
+      // Water is read beside electricity: a home that is out uses less of both, a theft cuts one.
+      .filter((u) => u.commodity === 'electricity' || u.commodity === 'water')
+      .keyBy((u) => u.service_uid)
+      .process(new ServiceDays(registry, intervalMs))
+      .name('theft-days')
+      .keyBy((d) => d.group)
+      .process(new PeerJudge(rules, intervalMs, dataEnd))
+      .name('theft-alerts')
+  );
 }
