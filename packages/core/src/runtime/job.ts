@@ -216,7 +216,10 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
         return self.state !== 'running';
       },
       ready: () => this.ready(),
-      afterBatch: (records) => this.coordinator.afterBatch(records, (err) => this.end(err)),
+      afterBatch: (records) => {
+        // A batch that failed an operator has ended the job: its cut would hold half a batch.
+        if (this.state === 'running') this.coordinator.afterBatch(records, (err) => this.end(err));
+      },
       fail: (err) => this.end(err),
       sliceMs,
       get checkpointing() {
