@@ -7,11 +7,19 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['core', 'cep', 'generator', 'sql', 'dashboard'];
+const packages = ['core', 'cep', 'generator', 'sql', 'dashboard', 'redis'];
 const expectations = {
   core: ['DataStream', 'WatermarkStrategy', 'TumblingEventTimeWindows', 'OutputTag', 'connect', 'execute'],
   cep: ['Pattern', 'CEP', 'AfterMatchSkipStrategy', 'MalformedPatternError', 'WithinType', 'NFA', 'compile'],
   dashboard: ['serveDashboard', 'Board', 'applyDelta', 'healthOf', 'usCounties', 'usZipCentroids', 'drawMap'],
+  redis: [
+    'RedisStreamSource',
+    'RedisStreamSink',
+    'RedisCheckpointStorage',
+    'PartitionLeases',
+    'runPartitions',
+    'decodeEntry',
+  ],
   sql: ['SqlSink', 'defineTable', 'openDatabase', 'ensureTables', 'resetTables', 'SchemaMismatchError'],
   generator: [
     'createFleet',

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['core', 'cep', 'generator', 'sql', 'dashboard'];
+const packages = ['core', 'cep', 'generator', 'sql', 'dashboard', 'redis'];
 const work = mkdtempSync(join(tmpdir(), 'eventide-pack-'));
 const run = (cmd, args, cwd) =>
   execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
@@ -77,6 +77,7 @@ import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { defineTable } from '@eventide/sql';
 import { serveDashboard } from '@eventide/dashboard';
+import { decodeEntry } from '@eventide/redis';
 import { of } from 'rxjs';
 const d = await serveDashboard({ metrics$: of() }, { port: 0 });
 const pages = await Promise.all([d.url, new URL('/assets/app.js', d.url).href].map(async (u) => (await fetch(u)).status));
@@ -86,7 +87,7 @@ const sums = await DataStream.fromTimeline([{ value: 2, timestamp: 1 }, { value:
 const h = NFATestHarness.forPattern(Pattern.begin('a').where((x) => x > 0).next('b'));
 h.process(1, 1);
 const rows = [...readings(createFleet({ seed: 1, services: 2 }), { start: '2026-01-05T05:00:00Z', days: 0.1 })].length;
-console.log(JSON.stringify({ sums, match: h.process(2, 2).length, rows, pages, fns: [FileSink, Operator, writeRun, defineTable].map((f) => typeof f) }));
+console.log(JSON.stringify({ sums, match: h.process(2, 2).length, rows, pages, fns: [FileSink, Operator, writeRun, defineTable, decodeEntry].map((f) => typeof f) }));
 `,
 );
 writeFileSync(
@@ -96,8 +97,9 @@ const cep = require('@eventide/cep');
 const gen = require('@eventide/generator');
 const sql = require('@eventide/sql');
 const dash = require('@eventide/dashboard');
+const redis = require('@eventide/redis');
 require('@eventide/core/node'); require('@eventide/core/operator'); require('@eventide/cep/testing'); require('@eventide/generator/node');
-console.log([core.DataStream, cep.Pattern, gen.createFleet, sql.SqlSink, dash.serveDashboard].map((f) => typeof f).join(','));
+console.log([core.DataStream, cep.Pattern, gen.createFleet, sql.SqlSink, dash.serveDashboard, redis.RedisStreamSink].map((f) => typeof f).join(','));
 `,
 );
 writeFileSync(
@@ -111,8 +113,11 @@ import { createFleet, type MeterReading, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { defineTable, type RowOf, SqlSink } from '@eventide/sql';
 import { type DashboardOptions, serveDashboard } from '@eventide/dashboard';
+import { RedisStreamSource, type StreamEntry } from '@eventide/redis';
 const opts: DashboardOptions = { port: 0, title: 'x' };
 void [opts, serveDashboard];
+const entries: DataStream<StreamEntry> = DataStream.from(new RedisStreamSource({ connection: 'redis://:pw@127.0.0.1:6379', stream: 'readings' }));
+void entries;
 const t = defineTable('t', { a: 'text', n: 'integer' }, { key: ['a'] });
 const row: RowOf<{ a: 'text'; n: 'integer' }> = { a: 'x', n: 1 };
 const s: Source<MeterReading> = readings(createFleet({ seed: 1, services: 1 }), { start: '2026-01-05T05:00:00Z', days: 1 }).source();
@@ -146,7 +151,7 @@ try {
   )
     fail(`installed ESM gave ${JSON.stringify(esm)}`);
   const cjs = run('node', ['cjs.cjs'], app).trim();
-  if (cjs !== 'function,function,function,function,function') fail(`installed CJS gave ${cjs}`);
+  if (cjs !== 'function,function,function,function,function,function') fail(`installed CJS gave ${cjs}`);
   run(join(app, 'node_modules/.bin/tsc'), ['-p', '.'], app);
   const help = run(join(app, 'node_modules/.bin/eventide-gen'), ['--help'], app);
   if (!help.includes('--services')) fail('the installed eventide-gen bin did not print its help');

@@ -5,8 +5,23 @@
 import type { TestProject } from 'vitest/node';
 import { ensureChromium } from './chromium';
 import { startPostgres } from './postgres-server';
+import { startRedis } from './redis-server';
 
 export default async function setup(project: TestProject) {
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  try {
+    const started = performance.now();
+    redis = await startRedis();
+    process.stderr.write(
+      `Redis for the tests on 127.0.0.1:${redis.port} (${Math.round(performance.now() - started)} ms to start)\n`,
+    );
+    project.provide('redisUrl', redis.url);
+  } catch (e) {
+    if (process.env.CI) throw e;
+    process.stderr.write(`Redis for the tests did not start: ${(e as Error).message}\n`);
+    project.provide('redisUrl', '');
+  }
+  const stopRedis = () => redis?.stop();
   try {
     project.provide('chromiumPath', ensureChromium());
   } catch (e) {
@@ -23,11 +38,14 @@ export default async function setup(project: TestProject) {
     if (process.env.CI) throw e;
     process.stderr.write(`PostgreSQL for the tests did not start: ${(e as Error).message}\n`);
     project.provide('postgresUrl', '');
-    return;
+    return stopRedis;
   }
   process.stderr.write(
     `PostgreSQL for the tests on 127.0.0.1:${server.port} (${Math.round(performance.now() - started)} ms to start)\n`,
   );
   project.provide('postgresUrl', server.url);
-  return () => server.stop();
+  return async () => {
+    server.stop();
+    await stopRedis();
+  };
 }

@@ -24,6 +24,8 @@ export type {
   TwoPhaseCommitSink,
 } from './connectors';
 export { IllegalArgumentError, OperatorError } from './errors';
+// Key groups: which worker or partition a key belongs to
+export { keyGroupOf, stableHash } from './internal/keys';
 export type { OperatorMetrics } from './metrics';
 // Keyed state and timers
 export type {
