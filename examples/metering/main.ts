@@ -60,6 +60,13 @@ Usage: pnpm start [-- options]
   --follow         replay the readings in simulated time instead of as fast as possible
   --speed <n>      with --follow: simulated seconds per real second (default 3600, an hour a
                    second; a week then takes about 3 minutes)
+  --source <url>   consume readings eventide-gen published to Redis (eventide-gen --to):
+                   redis://:<password>@<host>:<port>/<stream>; one pipeline per partition,
+                   checkpoints in Redis, outputs under <out>/partitions/<p>/ and, once every
+                   partition has finished, combined in <out>/
+  --group <name>   with --source: processes with the same group share the partitions; one that
+                   dies is taken over by the others from its checkpoints (default metering)
+  --lease-ms <n>   with --source: how long a partition stays with a silent process (default 10000)
   --no-limits      allow runs above ${MAX_READINGS.toLocaleString('en-US')} readings or ${MAX_SERVICES.toLocaleString('en-US')} services
   -h, --help       show this help
 
@@ -110,6 +117,9 @@ try {
       input: { type: 'string' },
       labels: { type: 'string' },
       speed: { type: 'string' },
+      source: { type: 'string' },
+      group: { type: 'string' },
+      'lease-ms': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   }));
@@ -120,6 +130,11 @@ if (values.help) {
   process.stdout.write(HELP);
   process.exit(0);
 }
+if (values.source !== undefined) {
+  const { mainFromRedis } = await import('./redis-main');
+  process.exit(await mainFromRedis(values, argv, fail));
+}
+for (const f of ['group', 'lease-ms']) if (values[f] !== undefined) fail(`--${f} goes with --source`);
 const int = (name: string, min: number): number => {
   const n = Number(values[name]);
   if (!(Number.isInteger(n) && n >= min))

@@ -103,18 +103,23 @@ function mergeHourly(dirs: readonly string[], name: OutputName, format: Format):
 /** Combines the workers' committed files into the job's output files. */
 export function mergeOutputs(output: MeteringOutput, count: number): void {
   const dirs = Array.from({ length: count }, (_, i) => workerOutput(output, i, count).dir);
-  mkdirSync(output.dir, { recursive: true });
+  mergeOutputDirs(dirs, output.dir, output.format);
+}
+
+/**
+ * Combines the committed files of several runs over disjoint sets of services (workers, or the
+ * partitions of a Redis stream) into one set of output files in `dir`.
+ */
+export function mergeOutputDirs(dirs: readonly string[], dir: string, format: Format): void {
+  mkdirSync(dir, { recursive: true });
   for (const name of ['zip', 'borough'] as const) {
-    const rows = mergeHourly(dirs, name, output.format);
-    replaceFile(
-      outputPath(output.dir, name, output.format),
-      headerOf(name, output.format) + formatRows(name, output.format, rows),
-    );
+    const rows = mergeHourly(dirs, name, format);
+    replaceFile(outputPath(dir, name, format), headerOf(name, format) + formatRows(name, format, rows));
   }
   for (const name of ['daily', 'alerts', 'late', 'invalid'] as const) {
-    let text = headerOf(name, output.format);
-    for (const dir of dirs) text += formatRows(name, output.format, readRows(dir, name, output.format));
-    replaceFile(outputPath(output.dir, name, output.format), text);
+    let text = headerOf(name, format);
+    for (const d of dirs) text += formatRows(name, format, readRows(d, name, format));
+    replaceFile(outputPath(dir, name, format), text);
   }
 }
 

@@ -2,8 +2,11 @@ import type {
   Checkpoint,
   CheckpointInterval,
   CheckpointStats,
+  CheckpointStorage,
   JobMetrics,
+  Json,
   StopOptions,
+  TwoPhaseCommitSink,
 } from '@eventide/core';
 import {
   connect,
@@ -22,6 +25,15 @@ import {
   type Registration,
   readings,
 } from '@eventide/generator';
+import {
+  decodeEntry,
+  openRedis,
+  parseRedisUrl,
+  partitionOf,
+  RedisStreamSource,
+  readDocument,
+  readStreamMeta,
+} from '@eventide/redis';
 import { openDatabase } from '@eventide/sql';
 import type { Observable } from 'rxjs';
 import { ALERT_TYPES, type Alert } from '../domain/alerts';
@@ -69,7 +81,9 @@ export interface MeteringOptions {
    * Readings from a file in the generator's format (CSV or NDJSON) instead of a generated run,
    * scored against `labels` when given. `services`, `days`, `start` and `seed` are not used then.
    */
-  readonly input?: { readonly readings: string; readonly labels?: string };
+  readonly input?:
+    | { readonly readings: string; readonly labels?: string }
+    | { readonly redis: RedisReadings };
   /**
    * The alert patterns: a fixed set (default the four built-in ones, `DEFAULT_PATTERNS`), or sets
    * that change while the job runs (each emission is the whole set; the first one at start).
@@ -78,6 +92,15 @@ export interface MeteringOptions {
 }
 
 export const DEFAULT_START = '2026-01-05T05:00:00Z';
+
+/** One partition of a readings stream that `eventide-gen --to redis://…` published. */
+export interface RedisReadings {
+  /** `redis://[:password@]host:port/<stream>` */
+  readonly url: string;
+  readonly partition: number;
+  /** Keep reading as readings arrive, until the publisher ends the stream. */
+  readonly follow?: boolean;
+}
 
 /**
  * Whether a run starts over rather than resumes: asked to (`fresh`), or none of its checkpoint
@@ -116,6 +139,10 @@ export interface MeteringOutput {
   readonly startOver?: boolean;
   /** Default every 10 s. */
   readonly checkpointInterval?: CheckpointInterval;
+  /** Checkpoints go here instead of `checkpointDir` (Redis, for a partition of a shared stream). */
+  readonly checkpointStorage?: CheckpointStorage;
+  /** Alerts also go to this exactly-once sink (a Redis stream). */
+  readonly alertSink?: TwoPhaseCommitSink<Alert, unknown, Json>;
   /**
    * Also write every output to this database, exactly once: a SQLite file path or a
    * `postgres://` URL (see `store.ts`). A run that starts over empties its tables first.
@@ -171,7 +198,12 @@ export async function runMetering(
   sinks: MeteringSinks = {},
   output?: MeteringOutput,
 ): Promise<MeteringResult> {
-  const input = options.input === undefined ? undefined : await fileInput(options.input);
+  const input =
+    options.input === undefined
+      ? undefined
+      : 'redis' in options.input
+        ? await redisInput(options.input.redis)
+        : await fileInput(options.input);
   const generated = input === undefined ? generatedInput(options, sinks) : undefined;
   const { start: dataStart, end: dataEnd, intervalMs } = (input ?? generated!).span;
   const registry = (input ?? generated!).registry;
@@ -212,7 +244,8 @@ export async function runMetering(
       ? callbackSink(each as (v: unknown) => void)
       : fileSinkOf(output.dir, name, output.format);
   const storage =
-    output?.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir);
+    output?.checkpointStorage ??
+    (output?.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir));
   // A run that finished leaves a finished checkpoint: the next run starts over rather than
   // resuming a run with nothing left to do.
   const startOver = output?.startOver ?? startsOver(output?.fresh === true, [await storage?.latest()]);
@@ -243,6 +276,9 @@ export async function runMetering(
           }),
         )
         .name('alerts-sink'),
+      ...(output?.alertSink === undefined
+        ? {}
+        : { alertsOut: streams.alerts.sinkTo(output.alertSink).name('alerts-stream') }),
       late: streams.late.sinkTo(sink('late', sinks.late)).name('late-sink'),
       invalid: streams.invalid.sinkTo(sink('invalid', sinks.invalid)).name('invalid-sink'),
       // Read too late for their day: counted by the daily window, not written.
@@ -390,13 +426,63 @@ function generatedInput(options: MeteringOptions, sinks: MeteringSinks): RunInpu
  * Readings from a file in the generator's format: its span found by reading it once, the
  * registrations beside it (if any), labels from `labels` (if given).
  */
-async function fileInput(
-  input: NonNullable<MeteringOptions['input']>,
-): Promise<RunInput & { readonly parsed: ReturnType<typeof readingsFromFile>['parsed'] }> {
+async function fileInput(input: {
+  readonly readings: string;
+  readonly labels?: string;
+}): Promise<RunInput & { readonly parsed: ReturnType<typeof readingsFromFile>['parsed'] }> {
   const span = await scanReadings(input.readings);
   const registry = loadRegistry(input.readings);
   const { readings: rows, parsed } = readingsFromFile(input.readings);
   const labels =
     input.labels === undefined ? undefined : loadLabels(input.labels).filter((l) => SCORED.has(l.type));
   return { readings: rows, parsed, span, registry, labels, services: registry.size };
+}
+
+/**
+ * One partition of a readings stream in Redis: the span from the stream's meta, registrations and
+ * labels from the documents the publisher stored beside it (the labels of this partition's
+ * services only). Entries that are not readings go to invalid with the reason.
+ */
+async function redisInput(
+  input: RedisReadings,
+): Promise<RunInput & { readonly parsed: DataStream<Record<string, unknown>> }> {
+  const { options: connection, path } = parseRedisUrl(input.url);
+  const stream = path === '' ? 'readings' : path;
+  const client = await openRedis(connection);
+  let meta: Record<string, string>;
+  let registrations: Registration[];
+  let allLabels: Label[];
+  try {
+    meta = await readStreamMeta(client, stream);
+    registrations = (await readDocument<Registration[]>(client, stream, 'registrations')) ?? [];
+    allLabels = (await readDocument<Label[]>(client, stream, 'labels')) ?? [];
+  } finally {
+    client.disconnect();
+  }
+  const partitions = Number(meta.partitions);
+  if (meta.start === undefined || !(partitions > 0)) {
+    throw new Error(
+      `stream "${stream}" was not published by eventide-gen --to (its meta has no start or partitions)`,
+    );
+  }
+  const source = new RedisStreamSource({
+    connection,
+    stream,
+    partitions: [input.partition],
+    follow: input.follow === true,
+  });
+  const parsed = DataStream.from(source)
+    .name('readings')
+    .map((e) => decodeEntry<Record<string, unknown>>(e))
+    .onError('invalid')
+    .name('parse');
+  const mine = (service: string) => partitionOf(service, partitions) === input.partition;
+  return {
+    readings: parsed as unknown as DataStream<MeterReading>,
+    parsed,
+    span: { start: Date.parse(meta.start), end: Date.parse(meta.end!), intervalMs: Number(meta.intervalMs) },
+    registry: new Map(registrations.map((r) => [r.ServiceId, r])),
+    labels: allLabels.filter((l) => SCORED.has(l.type) && mine(l.service_uid)),
+    services: registrations.filter((r) => mine(r.ServiceId)).length,
+  };
 }

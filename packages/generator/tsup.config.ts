@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 import { packageConfig } from '../../tsup.config.base';
 
-const external = ['@eventide/core', 'rxjs'];
+const external = ['@eventide/core', '@eventide/redis', 'rxjs'];
 
 export default defineConfig([
   packageConfig({ index: 'src/index.ts', node: 'src/node/index.ts' }, { external, clean: false }),

@@ -70,13 +70,49 @@ export class RedisStreamPublisher<T> {
     await this.client.set(documentKey(this.options.stream, name), JSON.stringify(value));
   }
 
-  /** Marks the stream complete: an end entry in every partition ends the readers there. */
+  /**
+   * Marks the stream complete: an end entry in every partition ends the readers there, and the
+   * meta's `complete` field says so to whoever opens the stream later.
+   */
   async end(): Promise<void> {
     const pipeline = this.client.pipeline();
     for (let p = 0; p < this.options.partitions; p++) {
       pipeline.xadd(partitionKey(this.options.stream, p), '*', END_FIELD, '1');
     }
+    pipeline.hset(metaKey(this.options.stream), 'complete', '1');
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Deletes a stream: its partitions, meta and documents (to publish it again from the start).
+   * Resolves to the number of keys deleted.
+   */
+  static async remove(connection: RedisConnection, stream: string): Promise<number> {
+    const client = await openRedis(connection);
+    try {
+      const keys = [metaKey(stream)];
+      const partitions = Number(await client.hget(metaKey(stream), 'partitions'));
+      for (let p = 0; p < (partitions > 0 ? partitions : 0); p++) keys.push(partitionKey(stream, p));
+      let cursor = '0';
+      do {
+        const [next, found] = await client.scan(cursor, 'MATCH', documentKey(stream, '*'), 'COUNT', 1000);
+        cursor = next;
+        keys.push(...found);
+      } while (cursor !== '0');
+      return await client.del(...keys);
+    } finally {
+      client.disconnect();
+    }
+  }
+
+  /** Whether a stream has been published to (it has a meta hash). */
+  static async exists(connection: RedisConnection, stream: string): Promise<boolean> {
+    const client = await openRedis(connection);
+    try {
+      return (await client.exists(metaKey(stream))) === 1;
+    } finally {
+      client.disconnect();
+    }
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { IllegalArgumentError } from '@eventide/core';
 import { OutputPathError } from '@eventide/core/node';
+import { RedisConnectionError, redactUrl } from '@eventide/redis';
 import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
 import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/config';
@@ -27,6 +29,13 @@ Usage: eventide-gen [options]
   --format <fmt>      csv (default) or ndjson
   --out <dir>         output directory (default ./out); writes readings, labels and registrations
   --force             replace those files even in a directory eventide-gen did not write
+                      (with --to: replace a stream that already holds a run)
+  --to <url>          publish to a Redis stream instead of writing files:
+                      redis://:<password>@<host>:<port>/<stream> (rediss:// for TLS); readings go
+                      to <stream>:0 … <stream>:<p-1> by service, labels and registrations beside
+  --partitions <n>    with --to: the stream's partitions (default 8)
+  --speed <n>         with --to: publish in simulated time, n simulated seconds per second
+                      (default: as fast as Redis takes them)
   --no-limits         allow runs above ${MAX_ROWS.toLocaleString('en-US')} readings or ${MAX_SERVICES.toLocaleString('en-US')} services
   -h, --help          show this help
 
@@ -91,6 +100,9 @@ export async function main(
         format: { type: 'string', default: 'csv' },
         out: { type: 'string', default: 'out' },
         force: { type: 'boolean', default: false },
+        to: { type: 'string' },
+        partitions: { type: 'string' },
+        speed: { type: 'string' },
         'no-limits': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -129,6 +141,11 @@ export async function main(
       anomalies: typeof anomalies === 'number' ? { ...DEFAULT_ANOMALIES, rate: anomalies } : anomalies,
       faults: faultConfig,
     });
+    if (values.to === undefined && (values.partitions !== undefined || values.speed !== undefined)) {
+      throw new UsageError(`--${values.partitions !== undefined ? 'partitions' : 'speed'} goes with --to`);
+    }
+    const partitions = values.partitions === undefined ? 8 : integer('partitions', values.partitions, 1);
+    const speed = values.speed === undefined ? undefined : positive('speed', values.speed);
     const bar = io.stderr.isTTY
       ? new SingleBar({
           format: 'eventide-gen [{bar}] {percentage}% | {value}/{total} intervals | {rows} rows | eta {eta}s',
@@ -137,6 +154,28 @@ export async function main(
       : null;
     bar?.start(1, 0, { rows: 0 });
     const started = performance.now();
+    if (values.to !== undefined) {
+      const { publishRun } = await import('./redis');
+      const published = await publishRun(run, values.to, {
+        partitions,
+        speed,
+        force: values.force,
+        onProgress: (done, total, rows) => {
+          if (bar) {
+            bar.setTotal(total);
+            bar.update(done, { rows });
+          }
+        },
+      });
+      bar?.stop();
+      const took = (performance.now() - started) / 1000;
+      io.stdout.write(
+        `${published.rows.toLocaleString('en-US')} readings for ${fleet.services.length} services published in ${took.toFixed(1)} s ` +
+          `(${Math.round(published.rows / took).toLocaleString('en-US')}/s) to ${redactUrl(values.to)}: ` +
+          `${published.partitions} partitions ${published.stream}:0…${published.partitions - 1}, ${published.labels} labels\n`,
+      );
+      return { code: 0 };
+    }
     const summary = await writeRun(run, {
       dir: values.out,
       force: values.force,
@@ -157,6 +196,10 @@ export async function main(
     );
     return { code: 0 };
   } catch (e) {
+    if (e instanceof RedisConnectionError || e instanceof IllegalArgumentError) {
+      io.stderr.write(`eventide-gen: ${e.message}\n`);
+      return { code: 2 };
+    }
     if (e instanceof OutputPathError) {
       io.stderr.write(`eventide-gen: ${e.message}\n`);
       return { code: 2 };
