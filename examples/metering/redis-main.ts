@@ -55,7 +55,7 @@ export async function mainFromRedis(
       (name) => `${OUTPUT_FILES[name].file}.${format}`,
     );
     // several members share the directory: each writes only its partitions' folders
-    claimOutputDir(dir, [...files, 'partitions'], {
+    claimOutputDir(dir, files, {
       marker: '.eventide-metering',
       force: values.force as boolean,
     });

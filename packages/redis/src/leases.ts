@@ -58,15 +58,17 @@ return 0
 
 /**
  * Time-limited leases on the partitions of a stream, shared by the members of a group (processes,
- * possibly on several machines). Every `renewMs` a member renews its membership and its leases,
- * and compares what it holds with its fair share: the partitions divided evenly among the live
- * members, sorted by id. A member above its share revokes and releases partitions; a member
- * below it claims free ones (`SET NX PX`). So a joining member gets its share within a few
- * renewals, and the partitions of a member that died are free once its leases lapse, and taken
- * over by the others.
+ * possibly on several machines). Every `renewMs` a member renews its membership and its leases;
+ * separately (so that a slow revocation never delays a renewal) it compares what it holds with
+ * its fair share: the partitions divided evenly among the live members, sorted by id. A member
+ * above its share revokes and releases partitions; a member below it claims free ones
+ * (`SET NX PX`). So a joining member gets its share within a few renewals, and the partitions of a
+ * member that died are free once its leases lapse, and taken over by the others.
  *
- * A lease's key holds the member's id: pass `fence(p)` to `RedisCheckpointStorage` so that a member
- * that lost a lease can no longer store checkpoints (nor, therefore, commit) for that partition.
+ * A lease's key holds a token new at each acquisition (the member's id and a random suffix): pass
+ * `fence(p)` to `RedisCheckpointStorage` so that the work of a lease that lapsed can no longer
+ * store checkpoints (nor, therefore, commit) for that partition, even when the same member has
+ * acquired the partition again since.
  */
 export class PartitionLeases {
   readonly member: string;
@@ -74,9 +76,15 @@ export class PartitionLeases {
   /** How often leases are renewed. */
   readonly renewMs: number;
   private client: Redis | undefined;
-  private readonly held = new Set<number>();
-  private timer: ReturnType<typeof setTimeout> | undefined;
-  private ticking: Promise<void> | undefined;
+  /** Partition → the token of its lease. */
+  private readonly held = new Map<number, string>();
+  /** Leases found lapsed by a renewal, not reported yet. */
+  private lapsed: number[] = [];
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private renewing: Promise<void> | undefined;
+  /** Rebalancing and listener calls, one after another. */
+  private work: Promise<void> = Promise.resolve();
+  private workQueued = false;
   private closed = false;
   private failure: ((err: unknown) => void) | undefined;
   /** Live members at the last renewal. */
@@ -107,14 +115,16 @@ export class PartitionLeases {
     return `${this.options.group}:lease:${p}`;
   }
 
-  /** The fence of partition `p` for `RedisCheckpointStorage`. */
+  /** The fence of partition `p` for `RedisCheckpointStorage` (its lease as held now). */
   fence(p: number): { readonly key: string; readonly token: string } {
-    return { key: this.leaseKey(p), token: this.member };
+    const token = this.held.get(p);
+    if (token === undefined) throw new IllegalArgumentError(`PartitionLeases: partition ${p} is not held`);
+    return { key: this.leaseKey(p), token };
   }
 
   /** The partitions held now. */
   get partitions(): readonly number[] {
-    return [...this.held].sort((a, b) => a - b);
+    return [...this.held.keys()].sort((a, b) => a - b);
   }
 
   /**
@@ -129,81 +139,109 @@ export class PartitionLeases {
       this.options.retry,
       `eventide-leases:${this.options.group}`,
     );
-    await this.tick();
-  }
-
-  private schedule(): void {
-    if (this.closed) return;
-    this.timer = setTimeout(() => {
-      this.ticking = this.tick().catch(async (err) => {
-        await this.loseAll();
-        this.closed = true;
-        this.failure?.(err);
-      });
+    await this.renew();
+    await this.rebalance();
+    this.timer = setInterval(() => {
+      if (this.renewing !== undefined) return;
+      this.renewing = this.renew()
+        .then(() => this.queueRebalance())
+        .catch((err) => this.fail(err))
+        .finally(() => {
+          this.renewing = undefined;
+        });
     }, this.renewMs);
   }
 
-  private async tick(): Promise<void> {
+  private fail(err: unknown): void {
     if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    const all = this.partitions;
+    this.held.clear();
+    this.work = this.work
+      .then(async () => {
+        if (all.length > 0) await this.listener.onPartitionsLost?.(all);
+      })
+      .catch(() => {})
+      .then(() => this.failure?.(err));
+  }
+
+  /** Renews the membership and every lease held; a lease that lapsed is noted for `rebalance`. */
+  private async renew(): Promise<void> {
     const client = this.client!;
-    const { group, partitions } = this.options;
-    const live = (
+    const { group } = this.options;
+    this.members = (
       (await client.eval(HEARTBEAT, 1, `${group}:members`, this.member, this.leaseMs)) as string[]
     ).sort();
-    this.members = live;
-    // Renew what is held; a lease that lapsed is lost.
-    const lost: number[] = [];
-    for (const p of this.held) {
-      const ok = (await client.eval(RENEW, 1, this.leaseKey(p), this.member, this.leaseMs)) as number;
-      if (ok !== 1) lost.push(p);
+    for (const [p, token] of [...this.held]) {
+      const ok = (await client.eval(RENEW, 1, this.leaseKey(p), token, this.leaseMs)) as number;
+      if (ok !== 1 && this.held.get(p) === token) {
+        this.held.delete(p);
+        this.lapsed.push(p);
+      }
     }
-    if (lost.length > 0) {
-      for (const p of lost) this.held.delete(p);
+  }
+
+  private queueRebalance(): void {
+    if (this.workQueued || this.closed) return;
+    this.workQueued = true;
+    this.work = this.work.then(async () => {
+      this.workQueued = false;
+      if (!this.closed) await this.rebalance();
+    });
+    this.work.catch((err) => this.fail(err));
+  }
+
+  /** Reports lapsed leases, then moves towards the fair share. */
+  private async rebalance(): Promise<void> {
+    const client = this.client!;
+    const { partitions } = this.options;
+    if (this.lapsed.length > 0) {
+      const lost = this.lapsed;
+      this.lapsed = [];
       await this.listener.onPartitionsLost?.(lost);
     }
+    const live = this.members.length > 0 ? this.members : [this.member];
     const rank = Math.max(0, live.indexOf(this.member));
     const share = Math.floor(partitions / live.length) + (rank < partitions % live.length ? 1 : 0);
     if (this.held.size > share) {
       const give = this.partitions.slice(share);
       await this.listener.onPartitionsRevoked(give);
       for (const p of give) {
+        const token = this.held.get(p);
         this.held.delete(p);
-        await client.eval(RELEASE, 1, this.leaseKey(p), this.member);
+        if (token !== undefined) await client.eval(RELEASE, 1, this.leaseKey(p), token);
       }
     } else if (this.held.size < share) {
       const got: number[] = [];
-      for (let p = 0; p < partitions && this.held.size + got.length < share; p++) {
+      for (let p = 0; p < partitions && this.held.size < share; p++) {
         if (this.held.has(p)) continue;
-        if ((await client.set(this.leaseKey(p), this.member, 'PX', this.leaseMs, 'NX')) === 'OK') got.push(p);
+        const token = `${this.member}/${randomBytes(4).toString('hex')}`;
+        if ((await client.set(this.leaseKey(p), token, 'PX', this.leaseMs, 'NX')) === 'OK') {
+          this.held.set(p, token);
+          got.push(p);
+        }
       }
-      if (got.length > 0) {
-        for (const p of got) this.held.add(p);
-        await this.listener.onPartitionsAssigned(got);
-      }
+      if (got.length > 0) await this.listener.onPartitionsAssigned(got);
     }
-    this.schedule();
-  }
-
-  private async loseAll(): Promise<void> {
-    const all = this.partitions;
-    this.held.clear();
-    if (all.length > 0) await this.listener.onPartitionsLost?.(all);
   }
 
   /** Leaves the group: revokes every partition held (their work ends with a checkpoint), then releases them. */
   async close(): Promise<void> {
-    if (this.closed && this.client === undefined) return;
+    if (this.client === undefined) return;
     this.closed = true;
-    clearTimeout(this.timer);
-    await this.ticking?.catch(() => {});
+    clearInterval(this.timer);
+    await this.renewing;
+    await this.work.catch(() => {});
     const client = this.client;
-    if (client === undefined) return;
+    this.client = undefined;
     const all = this.partitions;
     if (all.length > 0) await this.listener.onPartitionsRevoked(all);
-    for (const p of all) await client.eval(RELEASE, 1, this.leaseKey(p), this.member).catch(() => {});
+    for (const p of all) {
+      await client.eval(RELEASE, 1, this.leaseKey(p), this.held.get(p)!).catch(() => {});
+    }
     this.held.clear();
     await client.zrem(`${this.options.group}:members`, this.member).catch(() => {});
     await client.quit().catch(() => client.disconnect());
-    this.client = undefined;
   }
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LeaseLostError } from './checkpoint-storage';
 import { openRedis } from './connection';
 import { PartitionLeases, type PartitionLeasesOptions } from './leases';
 
@@ -103,7 +104,18 @@ export async function runPartitions(options: RunPartitionsOptions): Promise<Part
             options.onChange?.({ kind: 'finished', partitions: [p] });
             await checkAllFinished();
           },
-          (err) => void end(err),
+          (err) => {
+            // Work that was stopped (its lease lapsed) or whose lease lapsed before anyone noticed
+            // fails its checkpoint with LeaseLostError: the partition is someone else's now, or
+            // will be claimed again from its last checkpoint. Anything else fails the member.
+            if (tasks.get(p) !== task) return;
+            tasks.delete(p);
+            if (err instanceof LeaseLostError) {
+              options.onChange?.({ kind: 'lost', partitions: [p] });
+              return;
+            }
+            void end(err);
+          },
         );
       }
     },

@@ -315,14 +315,50 @@ describe('connections', () => {
   });
 });
 
+const until = async (cond: () => boolean, ms = 10_000) => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
 describe('PartitionLeases', () => {
-  const until = async (cond: () => boolean, ms = 10_000) => {
-    const end = Date.now() + ms;
-    while (!cond()) {
-      if (Date.now() > end) throw new Error('timed out');
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  };
+  it('a lease acquired again has a new token: work fenced by the old one can no longer store checkpoints', async () => {
+    const group = name('fence');
+    const lost: number[][] = [];
+    const leases = new PartitionLeases(
+      { connection: url, group, partitions: 1, member: 'm', leaseMs: 400, renewMs: 100 },
+      {
+        onPartitionsAssigned: () => {},
+        onPartitionsRevoked: () => {},
+        onPartitionsLost: (ps) => void lost.push([...ps]),
+      },
+    );
+    await leases.start();
+    const first = leases.fence(0);
+    // the lease lapses behind the member's back (a long pause); it notices, and takes it again
+    await client.del(first.key);
+    await until(() => lost.length === 1 && leases.partitions.length === 1);
+    const second = leases.fence(0);
+    expect(second.token).not.toBe(first.token);
+    expect(second.token.startsWith('m/')).toBe(true);
+    const stale = new RedisCheckpointStorage({ connection: client, prefix: name('stale'), fence: first });
+    const cp: Checkpoint = {
+      version: 1,
+      id: 1,
+      takenAt: 0,
+      finished: false,
+      operators: {},
+      sources: {},
+      sinks: {},
+      metrics: {},
+    };
+    await expect(stale.save(cp)).rejects.toBeInstanceOf(LeaseLostError);
+    await new RedisCheckpointStorage({ connection: client, prefix: name('fresh'), fence: second }).save(cp);
+    await leases.close();
+    expect(await client.exists(second.key)).toBe(0);
+  });
 
   it('members split the partitions evenly, rebalance when one joins or leaves, and take over a dead one’s', async () => {
     const group = name('group');
