@@ -57,6 +57,7 @@ export {
   type ExecutionResult,
   execute,
   Job,
+  type JobCut,
   type JobMetrics,
   type OperatorMetricsSnapshot,
   type PipelineSnapshot,

@@ -115,18 +115,7 @@ export class CheckpointCoordinator {
     this.recordsSince = 0;
     this.lastAt = startedAt;
     // The cut: everything below runs in one synchronous turn.
-    const operators: Record<string, OperatorCheckpoint> = {};
-    const metrics: Record<string, Record<string, number>> = {};
-    for (const v of this.plan.vertices) {
-      metrics[v.name] = countersOf(v.metrics);
-      if (v.operator === undefined || v.type !== 'operator') continue;
-      const state = v.operator.snapshot();
-      if (state !== undefined) {
-        operators[v.name] = { kind: v.kind, config: v.operator.describe(), state };
-      }
-    }
-    const sources: Record<string, SourcePosition> = {};
-    for (const p of this.pumps()) sources[p.source.vertex.name] = p.position ?? null;
+    const { operators, sources, metrics } = cutOf(this.plan, this.pumps());
     const closing = this.plan.sinks
       .filter((s) => s.transactional)
       .map((s) => [s, s.roll(continuing ? id + 1 : undefined)] as const);
@@ -163,6 +152,33 @@ export class CheckpointCoordinator {
     this.stats.lastDurationMs = this.clock.now() - startedAt;
     this.stats.lastSizeBytes = info.size;
   }
+}
+
+/**
+ * Operator snapshots, source positions and counters at this moment (not cloned: operators may
+ * hand out their live state).
+ */
+export function cutOf(
+  plan: PhysicalPlan,
+  pumps: readonly SourcePump[],
+): {
+  operators: Record<string, OperatorCheckpoint>;
+  sources: Record<string, SourcePosition>;
+  metrics: Record<string, Record<string, number>>;
+} {
+  const operators: Record<string, OperatorCheckpoint> = {};
+  const metrics: Record<string, Record<string, number>> = {};
+  for (const v of plan.vertices) {
+    metrics[v.name] = countersOf(v.metrics);
+    if (v.operator === undefined || v.type !== 'operator') continue;
+    const state = v.operator.snapshot();
+    if (state !== undefined) {
+      operators[v.name] = { kind: v.kind, config: v.operator.describe(), state };
+    }
+  }
+  const sources: Record<string, SourcePosition> = {};
+  for (const p of pumps) sources[p.source.vertex.name] = p.position ?? null;
+  return { operators, sources, metrics };
 }
 
 function countersOf(m: OperatorMetrics): Record<string, number> {

@@ -17,6 +17,7 @@ import {
   CheckpointCoordinator,
   type CheckpointInterval,
   type CheckpointStats,
+  cutOf,
   restoreCheckpoint,
 } from './coordinator';
 import { type HasNode, PhysicalPlan } from './plan';
@@ -64,7 +65,19 @@ export interface ConnectOptions {
    * 100): how soon timers, I/O and `stop()` from a signal run while a fast source is busy.
    */
   readonly sliceMs?: number;
+  /**
+   * Asked before each source read, like a pending sink write: a Promise holds the sources back
+   * until it settles, `undefined` lets them read. For runtimes that pace a job from outside (the
+   * worker threads of `connectParallel` wait for the main thread to take their outputs).
+   */
+  readonly gate?: () => PromiseLike<void> | undefined;
 }
+
+/**
+ * The state of a job at one cut between batches, as a checkpoint holds it, without sinks
+ * (`job.cut()`).
+ */
+export type JobCut = Pick<Checkpoint, 'operators' | 'sources' | 'metrics'>;
 
 /** How `job.stop()` ends a job. */
 export interface StopOptions {
@@ -304,6 +317,16 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
     await this.coordinator.trigger(false, true);
   }
 
+  /**
+   * The state of every stateful operator, the position of every source and every counter, now
+   * (between batches: call it outside a callback), as plain data: a checkpoint without sinks. For
+   * runtimes that checkpoint several jobs together; `connect(…, { restore })` takes it back in a
+   * `Checkpoint`.
+   */
+  cut(): JobCut {
+    return structuredClone(cutOf(this.plan, this.pumps));
+  }
+
   /** Live counters of every operator, in pipeline order (sources first). */
   metrics(): Record<string, Readonly<OperatorMetrics>> {
     const all: Record<string, OperatorMetrics> = {};
@@ -439,7 +462,7 @@ export class Job<S extends Record<string, HasNode<unknown>>> {
   }
 
   private ready(): PromiseLike<void> | undefined {
-    if (this.pending.size < this.maxPendingWrites) return undefined;
+    if (this.pending.size < this.maxPendingWrites) return this.options.gate?.();
     return new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
