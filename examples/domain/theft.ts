@@ -5,7 +5,7 @@ import {
   type KeyedProcessFunction,
   ValueStateDescriptor,
 } from '@eventide/core';
-import { holidaysOf, type Registration } from '@eventide/generator';
+import { holidaysOf, premiseKey, type Registration } from '@eventide/generator';
 import type { Alert } from './alert';
 import { NewYorkDays, newYork, type Usage } from './usage';
 
@@ -134,7 +134,7 @@ function kindOfDay(dayStart: number): 'work' | 'off' {
 
 /** A premise's key: the registered name and address its meters share. */
 function premiseOf(r: Registration | undefined): string {
-  return r === undefined ? '' : `${r.Name}|${r.ServiceAddress}`;
+  return r === undefined ? '' : premiseKey(r);
 }
 
 /** Stage 1: each service's days against its own history. */

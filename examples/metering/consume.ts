@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StopOptions } from '@eventide/core';
 import type { Label } from '@eventide/generator';
@@ -16,8 +16,15 @@ import type { Observable } from 'rxjs';
 import { ALERT_TYPES, type Alert } from '../domain/alerts';
 import type { AlertPattern } from '../domain/patterns';
 import { type Score, score, TRUTH } from '../domain/scoring';
-import { type Format, readAlerts } from './outputs';
-import { mergeOutputDirs } from './parallel';
+import {
+  type Format,
+  formatRows,
+  headerOf,
+  type OutputName,
+  outputPath,
+  readAlerts,
+  readRows,
+} from './outputs';
 import { type MeteringResult, runMetering } from './pipeline';
 
 /**
@@ -219,4 +226,64 @@ export async function consumeFromRedis(options: ConsumeOptions): Promise<Consume
     scores: ALERT_TYPES.map((t) => score(t, alerts, labels, dataStart, dataEnd, intervalMs)),
     seconds: (performance.now() - started) / 1000,
   };
+}
+
+/** Writes a file whole, atomically: readers see the old file or the new one. */
+function replaceFile(path: string, text: string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** Hourly totals: each worker's last firing of a window, added up across workers. */
+function mergeHourly(dirs: readonly string[], name: OutputName, format: Format): object[] {
+  const sum = new Map<
+    string,
+    { area: string; commodity: string; unit: string; hour_start: string; quantity: number; readings: number }
+  >();
+  for (const dir of dirs) {
+    const latest = new Map<string, Record<string, string>>();
+    for (const r of readRows(dir, name, format)) latest.set(`${r.area}|${r.commodity}|${r.hour_start}`, r);
+    for (const [key, r] of latest) {
+      const s = sum.get(key);
+      const quantity = Number(r.quantity);
+      const readings = Number(r.readings);
+      if (s === undefined) {
+        sum.set(key, {
+          area: r.area!,
+          commodity: r.commodity!,
+          unit: r.unit!,
+          hour_start: r.hour_start!,
+          quantity,
+          readings,
+        });
+      } else {
+        s.quantity = Number((s.quantity + quantity).toFixed(4));
+        s.readings += readings;
+      }
+    }
+  }
+  return [...sum.values()].sort(
+    (a, b) =>
+      a.hour_start.localeCompare(b.hour_start) ||
+      a.area.localeCompare(b.area) ||
+      a.commodity.localeCompare(b.commodity),
+  );
+}
+
+/**
+ * Combines the committed files of several runs over disjoint sets of services (workers, or the
+ * partitions of a Redis stream) into one set of output files in `dir`.
+ */
+export function mergeOutputDirs(dirs: readonly string[], dir: string, format: Format): void {
+  mkdirSync(dir, { recursive: true });
+  for (const name of ['zip', 'borough'] as const) {
+    const rows = mergeHourly(dirs, name, format);
+    replaceFile(outputPath(dir, name, format), headerOf(name, format) + formatRows(name, format, rows));
+  }
+  for (const name of ['daily', 'alerts', 'late', 'invalid'] as const) {
+    let text = headerOf(name, format);
+    for (const d of dirs) text += formatRows(name, format, readRows(d, name, format));
+    replaceFile(outputPath(dir, name, format), text);
+  }
 }

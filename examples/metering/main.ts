@@ -29,9 +29,12 @@ Usage: pnpm start [-- options]
   --days <n>       simulated days (default 7)
   --start <iso>    first interval, UTC (default ${DEFAULT_START}, midnight in New York)
   --seed <int>     random seed (default 42)
-  --workers <n>    worker threads, each running the pipeline on a share of the services
-                   (default: the number of CPUs, at most 2; 1 runs in this thread; 1 with
-                   --dashboard)
+  --workers <n>    worker threads (default: the number of CPUs, at most 2). The pipeline runs
+                   once per key group of premises (8 groups, spread over the workers); this
+                   thread adds the groups' hourly totals up and writes every output, so the
+                   outputs are the same for any number of workers, and a run stopped with one
+                   number resumes with another. --dashboard, --input and --patterns with --follow
+                   run the whole pipeline in this thread instead
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
   --db <where>     also write the results to a database, exactly once: a SQLite file (default
@@ -150,25 +153,22 @@ if (inputFile !== undefined) {
   );
   if (given.length > 0)
     fail(`--input reads its readings from the file: leave out ${given.map((f) => `--${f}`).join(', ')}`);
-  if (argv.some((a) => a === '--workers' || a.startsWith('--workers=')) && values.workers !== '1') {
-    fail('--input runs in this thread: leave out --workers or give --workers 1');
+  if (argv.some((a) => a === '--workers' || a.startsWith('--workers='))) {
+    fail('--input runs in this thread: leave out --workers');
   }
-  values.workers = '1';
 }
 const services = int('services', 1);
 const seed = int('seed', -2147483648);
 const dashboardOn = values.dashboard as boolean;
 const reloading = values.follow === true && values.patterns !== undefined;
-if (values.workers === undefined) {
-  values.workers = String(dashboardOn || reloading ? 1 : Math.min(2, availableParallelism()));
-}
-const workers = int('workers', 1);
-if (dashboardOn && workers !== 1) {
-  fail('--dashboard runs the job in this thread: leave out --workers or give --workers 1');
-}
-if (reloading && workers !== 1) {
-  fail('--patterns with --follow reloads the file in this thread: leave out --workers or give --workers 1');
-}
+const workersGiven = values.workers !== undefined;
+if (dashboardOn && workersGiven) fail('--dashboard runs the job in this thread: leave out --workers');
+if (reloading && workersGiven)
+  fail('--patterns with --follow reloads the file in this thread: leave out --workers');
+/** The whole pipeline in this thread (no key groups): what the dashboard, a file and live patterns need. */
+const inThread = dashboardOn || reloading || inputFile !== undefined;
+values.workers ??= String(Math.min(2, availableParallelism()));
+const workers = inThread ? 1 : int('workers', 1);
 const port = int('port', 0);
 if (port > 65535) fail(`--port must be at most 65535, got '${values.port}'`);
 if (values.speed !== undefined && !values.follow) fail('--speed paces a replay: add --follow');
@@ -314,7 +314,8 @@ const runOptions = {
   days,
   seed,
   start: values.start as string,
-  workers,
+  // state is kept per key group: the number of workers may change between runs, not the mode
+  mode: inThread ? 'thread' : 'key-groups',
   format,
   db: db === undefined ? 'none' : redactUrl(db),
 };
@@ -338,7 +339,7 @@ try {
     seed,
     start: values.start as string,
     speed,
-    patterns: workers === 1 ? patternSets : initialPatterns,
+    patterns: inThread ? patternSets : initialPatterns,
     ...(inputFile === undefined
       ? {}
       : {
@@ -356,10 +357,9 @@ try {
       bar.update(Math.floor(done), { rows });
     }
   };
-  result =
-    workers === 1
-      ? await runMetering(options, { progress }, output)
-      : await runMeteringParallel(options, workers, output, { progress });
+  result = inThread
+    ? await runMetering(options, { progress }, output)
+    : await runMeteringParallel(options, workers, output, { progress });
 } catch (e) {
   bar?.stop();
   // the job failed (a database refused a connection, a disk filled up): one line, exit 1
@@ -388,7 +388,7 @@ const lines = [
     ? []
     : [`resumed from checkpoint ${r.resumedFrom} (${output.checkpointDir})`]),
   inputFile === undefined
-    ? `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${workers} worker${workers === 1 ? '' : 's'})`
+    ? `${n(r.records)} readings from ${n(r.services)} service points over ${days} day(s) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} readings/s, ${inThread ? 'one thread' : `${workers} worker${workers === 1 ? '' : 's'}`})`
     : `${n(r.records)} rows from ${shown(inputFile)} (${((r.dataEnd - r.dataStart) / 86_400_000).toFixed(1)} days${r.services > 0 ? `, ${n(r.services)} registered service points` : ', no registrations beside it: ZIP codes unknown'}) in ${r.seconds.toFixed(1)} s (${n(Math.round(r.records / r.seconds))} rows/s)`,
   `late: ${n(r.late)} behind the hourly windows (late-readings), ${n(r.lateForDay)} too late for their day; invalid: ${n(r.invalid)}; duplicates dropped: ${n(r.duplicates)}; revisions applied: ${n(r.corrections)}`,
   `peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MiB; ${r.checkpoints.completed} checkpoint(s), last ${n(r.checkpoints.lastSizeBytes)} bytes in ${r.checkpoints.lastDurationMs} ms`,

@@ -2,31 +2,49 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readRows } from './outputs';
 import { runMeteringParallel } from './parallel';
 import { runMetering } from './pipeline';
 
 const sortedLines = (path: string) => readFileSync(path, 'utf8').split('\n').sort();
-/** The last firing of each hourly window (one thread writes every firing, the merge only the last). */
-const lastFirings = (dir: string, name: 'zip' | 'borough') => {
-  const last = new Map<string, Record<string, string>>();
-  for (const r of readRows(dir, name, 'csv')) last.set(`${r.area}|${r.commodity}|${r.hour_start}`, r);
-  return new Map([...last].sort());
-};
+const FILES = [
+  'hourly-by-zip.csv',
+  'hourly-by-borough.csv',
+  'daily-use.csv',
+  'alerts.csv',
+  'late-readings.csv',
+  'invalid.csv',
+];
 
-describe('metering job on worker threads', () => {
-  it('writes the same daily use, hourly totals, alerts and counts as one thread', async () => {
+describe('metering job on worker threads (connectParallel, key groups of premises)', () => {
+  it('writes the same files and counts with 1, 2 and 4 workers, for several seeds', async () => {
+    for (const seed of [4, 17]) {
+      const options = { services: 90, days: 2, seed, start: '2026-01-05T05:00:00Z' } as const;
+      const runs: { dir: string; result: Awaited<ReturnType<typeof runMeteringParallel>> }[] = [];
+      for (const workers of [1, 2, 4]) {
+        const dir = mkdtempSync(join(tmpdir(), `metering-${workers}-`));
+        runs.push({ dir, result: await runMeteringParallel(options, workers, { dir, format: 'csv' }) });
+      }
+      const [one, ...others] = runs;
+      for (const other of others) {
+        for (const f of FILES)
+          expect(sortedLines(join(other.dir, f)), `${f}, seed ${seed}`).toEqual(
+            sortedLines(join(one!.dir, f)),
+          );
+        const counts = (r: (typeof runs)[number]['result']) => ({ ...r, seconds: 0, checkpoints: undefined });
+        expect(counts(other.result)).toEqual(counts(one!.result));
+      }
+      expect(one!.result.records).toBeGreaterThan(40_000);
+    }
+  }, 240_000);
+
+  it('daily use per service is what one thread computes (a service’s days do not depend on its key group)', async () => {
     const options = { services: 90, days: 2, seed: 4, start: '2026-01-05T05:00:00Z', faults: false } as const;
-    const one = mkdtempSync(join(tmpdir(), 'metering-1-'));
-    const two = mkdtempSync(join(tmpdir(), 'metering-2-'));
+    const one = mkdtempSync(join(tmpdir(), 'metering-thread-'));
+    const two = mkdtempSync(join(tmpdir(), 'metering-groups-'));
     const a = await runMetering(options, {}, { dir: one, format: 'csv' });
     const b = await runMeteringParallel(options, 2, { dir: two, format: 'csv' });
-    for (const f of ['daily-use.csv', 'alerts.csv', 'late-readings.csv', 'invalid.csv']) {
-      expect(sortedLines(join(two, f)), f).toEqual(sortedLines(join(one, f)));
-    }
-    expect(lastFirings(two, 'zip')).toEqual(lastFirings(one, 'zip'));
-    expect(lastFirings(two, 'borough')).toEqual(lastFirings(one, 'borough'));
-    const counts = (r: typeof a) => ({ ...r, seconds: 0, checkpoints: undefined });
-    expect(counts(b)).toEqual(counts(a));
-  });
+    expect(sortedLines(join(two, 'daily-use.csv'))).toEqual(sortedLines(join(one, 'daily-use.csv')));
+    expect(b.records).toBe(a.records);
+    expect(b.invalid).toBe(a.invalid);
+  }, 120_000);
 });

@@ -1,12 +1,22 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
-import type { Checkpoint } from '@eventide/core';
-import { FileCheckpointStorage } from '@eventide/core/node';
-import { mergeScores } from '../domain/scoring';
-import { resetStore } from '../domain/store';
-import { type Format, formatRows, headerOf, type OutputName, outputPath, readRows } from './outputs';
+import { type DataStream, keyGroupOf } from '@eventide/core';
 import {
+  combineKeyGroups,
+  connectParallel,
+  FileCheckpointStorage,
+  type FromKeyGroup,
+} from '@eventide/core/node';
+import { createFleet, type Label, readings } from '@eventide/generator';
+import { openDatabase } from '@eventide/sql';
+import { ALERT_TYPES } from '../domain/alerts';
+import type { AlertPattern } from '../domain/patterns';
+import type { HourlyTotal } from '../domain/rollups';
+import { score } from '../domain/scoring';
+import { partOf, resetStore } from '../domain/store';
+import type meteringKeyGroup from './key-group';
+import type { KeyGroupOptions } from './key-group';
+import { callbackSink, fileSinkOf, type OutputName, readAlerts, sqlSinkOf } from './outputs';
+import {
+  DEFAULT_START,
   type MeteringOptions,
   type MeteringOutput,
   type MeteringResult,
@@ -15,114 +25,32 @@ import {
 } from './pipeline';
 
 /**
- * The metering job on several cores: each worker thread runs the whole pipeline on its share of
- * the services (service i goes to worker i mod n; the generator produces any share alone), with
- * its own exactly-once files and checkpoints under `<out>/.workers/`. When every worker has
- * finished, their files are combined into the job's outputs: rows keyed by service are
- * concatenated, hourly totals per ZIP and borough add the workers' last firing of each window.
- * Each worker's watermark follows its own services.
+ * The main job's key groups: premises hash to one of these (`keyGroupOf(premiseKey, 8)`), each
+ * group's pipeline runs in one worker. Fixed for a checkpoint directory's life; the number of
+ * workers is not.
  */
+export const KEY_GROUPS = 8;
 
-type Message =
-  | { kind: 'progress'; done: number; total: number; rows: number }
-  | { kind: 'done'; result: MeteringResult };
-
-/** Where worker `index` of `count` keeps its files and checkpoints; `startOver` as decided for all. */
-export function workerOutput(
-  output: MeteringOutput,
-  index: number,
-  count: number,
-  startOver?: boolean,
-): MeteringOutput {
-  const name = `${index}-of-${count}`;
-  return {
-    dir: join(output.dir, '.workers', name),
-    format: output.format,
-    checkpointDir:
-      output.checkpointDir === undefined ? undefined : join(output.checkpointDir, `worker-${name}`),
-    fresh: output.fresh,
-    startOver,
-    checkpointInterval: output.checkpointInterval,
-    db: output.db,
-  };
-}
-
-/** The latest checkpoint of each worker (none without a checkpoint directory). */
-async function workersLatest(output: MeteringOutput, count: number): Promise<(Checkpoint | undefined)[]> {
-  if (output.checkpointDir === undefined) return [];
-  return Promise.all(
-    Array.from({ length: count }, (_, i) =>
-      new FileCheckpointStorage(workerOutput(output, i, count).checkpointDir!).latest(),
-    ),
-  );
-}
-
-/** Writes a file whole, atomically: readers see the old file or the new one. */
-function replaceFile(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
-}
-
-/** Hourly totals: each worker's last firing of a window, added up across workers. */
-function mergeHourly(dirs: readonly string[], name: OutputName, format: Format): object[] {
-  const sum = new Map<
-    string,
-    { area: string; commodity: string; unit: string; hour_start: string; quantity: number; readings: number }
-  >();
-  for (const dir of dirs) {
-    const latest = new Map<string, Record<string, string>>();
-    for (const r of readRows(dir, name, format)) latest.set(`${r.area}|${r.commodity}|${r.hour_start}`, r);
-    for (const [key, r] of latest) {
-      const s = sum.get(key);
-      const quantity = Number(r.quantity);
-      const readings = Number(r.readings);
-      if (s === undefined) {
-        sum.set(key, {
-          area: r.area!,
-          commodity: r.commodity!,
-          unit: r.unit!,
-          hour_start: r.hour_start!,
-          quantity,
-          readings,
-        });
-      } else {
-        s.quantity = Number((s.quantity + quantity).toFixed(4));
-        s.readings += readings;
-      }
-    }
+/** Hourly totals of the key groups added up: every group's last firing of a window, summed. */
+function addHourly(parts: readonly HourlyTotal[]): HourlyTotal {
+  let quantity = 0;
+  let count = 0;
+  for (const p of parts) {
+    quantity += p.quantity;
+    count += p.readings;
   }
-  return [...sum.values()].sort(
-    (a, b) =>
-      a.hour_start.localeCompare(b.hour_start) ||
-      a.area.localeCompare(b.area) ||
-      a.commodity.localeCompare(b.commodity),
-  );
+  return { ...parts[0]!, quantity: Number(quantity.toFixed(4)), readings: count };
 }
 
-/** Combines the workers' committed files into the job's output files. */
-export function mergeOutputs(output: MeteringOutput, count: number): void {
-  const dirs = Array.from({ length: count }, (_, i) => workerOutput(output, i, count).dir);
-  mergeOutputDirs(dirs, output.dir, output.format);
-}
+const hourlyKey = (t: HourlyTotal) => `${t.area}|${t.commodity}|${t.hour_start}`;
 
 /**
- * Combines the committed files of several runs over disjoint sets of services (workers, or the
- * partitions of a Redis stream) into one set of output files in `dir`.
+ * The metering job on worker threads (`connectParallel`): the pipeline is written once
+ * (key-group.ts) and runs per key group of premises; the main thread adds the groups' hourly
+ * totals up (`combineKeyGroups`), writes every output exactly once, and checkpoints the whole job,
+ * each group's state apart, so that a run stopped with one number of workers resumes with another.
+ * The outputs are the same for any number of workers.
  */
-export function mergeOutputDirs(dirs: readonly string[], dir: string, format: Format): void {
-  mkdirSync(dir, { recursive: true });
-  for (const name of ['zip', 'borough'] as const) {
-    const rows = mergeHourly(dirs, name, format);
-    replaceFile(outputPath(dir, name, format), headerOf(name, format) + formatRows(name, format, rows));
-  }
-  for (const name of ['daily', 'alerts', 'late', 'invalid'] as const) {
-    let text = headerOf(name, format);
-    for (const d of dirs) text += formatRows(name, format, readRows(d, name, format));
-    replaceFile(outputPath(dir, name, format), text);
-  }
-}
-
 export async function runMeteringParallel(
   options: MeteringOptions,
   workers: number,
@@ -130,85 +58,112 @@ export async function runMeteringParallel(
   sinks: Pick<MeteringSinks, 'progress'> = {},
 ): Promise<MeteringResult> {
   const started = performance.now();
-  const progress = new Array<{ done: number; total: number; rows: number }>(workers).fill({
-    done: 0,
-    total: 1,
-    rows: 0,
+  const run = readings(createFleet({ seed: options.seed, services: options.services }), {
+    start: options.start ?? DEFAULT_START,
+    days: options.days,
+    intervalMinutes: options.intervalMinutes ?? 5,
   });
-  // One decision for every worker: all start over, or all resume (a worker that had finished
-  // resumes its finished checkpoint and has nothing left to do).
-  const startOver = startsOver(output.fresh === true, await workersLatest(output, workers));
+  const { start: dataStart, end: dataEnd, intervalMs } = run.resolved;
+  const storage =
+    output.checkpointDir === undefined ? undefined : new FileCheckpointStorage(output.checkpointDir);
+  const startOver = startsOver(output.fresh === true, [await storage?.latest()]);
   if (output.db !== undefined && startOver) await resetStore(output.db);
-  const threads: Worker[] = [];
-  let stopped = false;
-  output.onStart?.(async () => {
-    stopped = true;
-    for (const w of threads) w.postMessage({ kind: 'stop' });
-  });
-  const results = await Promise.all(
-    Array.from({ length: workers }, (_, index) => {
-      return new Promise<MeteringResult>((resolve, reject) => {
-        const share = workerOutput(output, index, workers, startOver);
-        const worker = new Worker(new URL('./worker-entry.mjs', import.meta.url), {
-          workerData: { options: { ...options, partition: { index, count: workers } }, output: share },
-          execArgv: ['--conditions=@eventide/source'],
-        });
-        threads.push(worker);
-        if (stopped) worker.postMessage({ kind: 'stop' });
-        worker.on('message', (m: Message) => {
-          switch (m.kind) {
-            case 'progress': {
-              progress[index] = m;
-              const done = progress.reduce((a, p) => a + p.done, 0);
-              const total = progress.reduce((a, p) => a + p.total, 0);
-              sinks.progress?.(
-                done / workers,
-                Math.max(1, total / workers),
-                progress.reduce((a, p) => a + p.rows, 0),
-              );
-              break;
-            }
-            case 'done':
-              resolve(m.result);
-              break;
-            default: {
-              const never: never = m;
-              reject(new Error(`unknown message ${JSON.stringify(never)}`));
-            }
-          }
-        });
-        worker.on('error', reject);
-        worker.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`metering worker ${index} exited with code ${code}`));
-        });
-      });
-    }),
-  );
-  const anyStopped = stopped || results.some((r) => r.stopped);
-  if (!anyStopped) mergeOutputs(output, workers);
-  const add = (f: (r: MeteringResult) => number) => results.reduce((a, r) => a + f(r), 0);
-  const resumed = results.map((r) => r.resumedFrom).filter((x): x is number => x !== undefined);
-  return {
-    services: add((r) => r.services),
-    records: add((r) => r.records),
-    seconds: (performance.now() - started) / 1000,
-    invalid: add((r) => r.invalid),
-    late: add((r) => r.late),
-    lateForDay: add((r) => r.lateForDay),
-    duplicates: add((r) => r.duplicates),
-    corrections: add((r) => r.corrections),
-    alerts: add((r) => r.alerts),
-    scores: mergeScores(results.map((r) => r.scores)),
-    dataStart: results[0]!.dataStart,
-    dataEnd: results[0]!.dataEnd,
-    resumedFrom: resumed.length > 0 ? Math.min(...resumed) : undefined,
-    stopped: anyStopped,
-    checkpoints: {
-      completed: add((r) => r.checkpoints.completed),
-      lastId: results[0]!.checkpoints.lastId,
-      lastDurationMs: Math.max(...results.map((r) => r.checkpoints.lastDurationMs)),
-      lastSizeBytes: add((r) => r.checkpoints.lastSizeBytes),
-      restoredFrom: resumed.length > 0 ? Math.min(...resumed) : undefined,
-    },
+  const db = output.db === undefined ? undefined : await openDatabase(output.db);
+  const part = partOf(undefined);
+  /** An output to its file, and to its table when there is a database. */
+  const write = <T>(name: OutputName, s: DataStream<T>) => [
+    s.sinkTo(fileSinkOf(output.dir, name, output.format)).name(`${name}-sink`),
+    ...(db === undefined ? [] : [s.sinkTo(sqlSinkOf(db, name, part)).name(`${name}-db`)]),
+  ];
+  const values = <T>(s: DataStream<FromKeyGroup<T>>, name: string) => s.map((p) => p.value).name(name);
+  const labels: Label[] = [];
+  const taskOptions: KeyGroupOptions = {
+    services: options.services,
+    days: options.days,
+    start: options.start,
+    seed: options.seed,
+    intervalMinutes: options.intervalMinutes,
+    anomalies: options.anomalies,
+    faults: options.faults,
+    speed: options.speed,
+    ...(Array.isArray(options.patterns) ? { patterns: options.patterns as readonly AlertPattern[] } : {}),
   };
+  const job = await connectParallel<KeyGroupOptions, ReturnType<typeof meteringKeyGroup>>(
+    new URL('./key-group.ts', import.meta.url),
+    {
+      workers,
+      keyGroups: KEY_GROUPS,
+      options: taskOptions,
+      outputs: {
+        zip: (s) => write('zip', combineKeyGroups(s, hourlyKey, addHourly, { name: 'zip-totals' })),
+        borough: (s) =>
+          write('borough', combineKeyGroups(s, hourlyKey, addHourly, { name: 'borough-totals' })),
+        daily: (s) => write('daily', values(s, 'daily')),
+        alerts: (s) => write('alerts', values(s, 'alerts')),
+        late: (s) => write('late', values(s, 'late')),
+        invalid: (s) => write('invalid', values(s, 'invalid')),
+        labels: (s) =>
+          values(s, 'labels-values')
+            .sinkTo(callbackSink((l: Label) => labels.push(l)))
+            .name('labels'),
+      },
+      ...(storage === undefined
+        ? {}
+        : {
+            checkpoints: {
+              storage,
+              intervalMs: output.checkpointInterval?.ms ?? 10_000,
+              restore: startOver ? ('none' as const) : ('latest' as const),
+            },
+          }),
+      maxPendingWrites: db === undefined ? 1 : 4,
+    },
+  );
+  let stopped = false;
+  output.onStart?.((o) => {
+    stopped = true;
+    return job.stop(o);
+  });
+  // Progress: how far event time has come in every group (the merged watermark).
+  const steps = Math.round((dataEnd - dataStart) / intervalMs);
+  const progress = setInterval(() => {
+    const wm = job.metrics()['key-groups']?.currentWatermark ?? Number.NEGATIVE_INFINITY;
+    const done = Number.isFinite(wm)
+      ? Math.max(0, Math.min(steps, Math.floor((wm - dataStart) / intervalMs)))
+      : 0;
+    sinks.progress?.(done, steps, job.keyGroupMetrics().readings?.recordsOut ?? 0);
+  }, 200);
+  job.start();
+  try {
+    await job.done;
+  } finally {
+    clearInterval(progress);
+    await db?.close();
+  }
+  const m = job.keyGroupMetrics();
+  const count = (op: string, f: string) => m[op]?.[f] ?? 0;
+  sinks.progress?.(steps, steps, count('readings', 'recordsOut'));
+  const alerts = readAlerts(output.dir, output.format);
+  return {
+    services: run.resolved.services.length,
+    records: count('readings', 'recordsOut'),
+    seconds: (performance.now() - started) / 1000,
+    invalid: count('validate', 'invalid'),
+    late: count('hourly-zip', 'lateSideOutput'),
+    lateForDay: count('daily-use', 'lateSideOutput'),
+    duplicates: count('settle', 'recordsIn') - count('settle', 'recordsOut'),
+    corrections: count('settle', 'recordsOut') - count('first-versions', 'recordsOut'),
+    alerts: alerts.length,
+    scores: ALERT_TYPES.map((t) => score(t, alerts, labels, dataStart, dataEnd, intervalMs)),
+    dataStart,
+    dataEnd,
+    resumedFrom: job.restoredFrom,
+    stopped,
+    checkpoints: job.checkpoints,
+  };
+}
+
+/** Which key group a premise's services are in. */
+export function keyGroupOfPremise(premise: string): number {
+  return keyGroupOf(premise, KEY_GROUPS);
 }

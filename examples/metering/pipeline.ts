@@ -13,6 +13,7 @@ import {
   DataStream,
   INVALID,
   type InvalidRecord,
+  keyGroupOf,
   type Source,
   type SourceReader,
 } from '@eventide/core';
@@ -21,9 +22,11 @@ import {
   createFleet,
   type Label,
   type MeterReading,
+  premiseKey,
   type ReadingConfig,
   type Registration,
   readings,
+  registrationOf,
 } from '@eventide/generator';
 import {
   decodeEntry,
@@ -54,7 +57,7 @@ import { flagHigh, spikeWarnings } from '../domain/spike';
 import { partOf, resetStore } from '../domain/store';
 import { theftAlerts } from '../domain/theft';
 import { registryOf, type Usage, usageOf } from '../domain/usage';
-import { callbackSink, type Format, fileSinkOf, readAlerts, sqlSinkOf } from './outputs';
+import { callbackSink, type Format, fileSinkOf, type OutputName, readAlerts, sqlSinkOf } from './outputs';
 
 /**
  * The main job: generated readings of a New York City fleet → validation, event time, settled
@@ -73,7 +76,10 @@ export interface MeteringOptions {
   readonly intervalMinutes?: number;
   readonly anomalies?: ReadingConfig['anomalies'];
   readonly faults?: ReadingConfig['faults'];
-  /** Run only services `i` with `i mod count = index` (one worker's share); default all. */
+  /**
+   * Run only the premises of key group `index` of `count` (`keyGroupOf(premiseKey, count)`): one
+   * key group's share; default all.
+   */
   readonly partition?: { readonly index: number; readonly count: number };
   /** Replay in simulated time at `speed` × real time (3600: an hour a second); default as fast as possible. */
   readonly speed?: number;
@@ -209,37 +215,12 @@ export async function runMetering(
   const registry = (input ?? generated!).registry;
   const labels = (input ?? generated!).labels;
 
-  const { usage, validated } = usageOf((input ?? generated!).readings, registry, intervalMs);
-  // rows a readings file could not even parse join the invalid ones
-  const invalid: DataStream<InvalidRecord<unknown>> =
-    input === undefined
-      ? validated.getSideOutput(INVALID)
-      : validated.getSideOutput(INVALID).union(input.parsed.getSideOutput(INVALID));
-  const firstVersions = usage.filter((u) => !u.correction).name('first-versions');
-  const zip = hourlyByZip(usage);
-  const daily = dailyUse(usage);
-  const flagged = flagHigh(firstVersions, intervalMs);
-  const patterns = options.patterns ?? DEFAULT_PATTERNS;
-  const alerts = patternAlerts(
-    { usage: firstVersions, flagged, warnings: spikeWarnings(flagged), levels: levelsOf(firstVersions) },
-    Array.isArray(patterns)
-      ? fixedPatterns(patterns as readonly AlertPattern[])
-      : (patterns as Observable<readonly AlertPattern[]>),
-    dataEnd,
-  )
-    // Theft compares days with days and peers with peers: code, not a pattern.
-    .union(theftAlerts(firstVersions, registry, intervalMs, dataEnd))
-    .name('all-alerts');
+  const { streams, firstVersions } = meteringStreams(
+    input ?? generated!,
+    options.patterns ?? DEFAULT_PATTERNS,
+  );
   const collected: Alert[] = [];
-  const streams = {
-    zip,
-    borough: hourlyByBorough(usage),
-    daily,
-    alerts,
-    late: zip.getSideOutput(LATE_READINGS),
-    invalid,
-  };
-  const sink = <K extends keyof typeof streams>(name: K, each: ((v: never) => void) | undefined) =>
+  const sink = <K extends OutputName>(name: K, each: ((v: never) => void) | undefined) =>
     output === undefined
       ? callbackSink(each as (v: unknown) => void)
       : fileSinkOf(output.dir, name, output.format);
@@ -282,7 +263,7 @@ export async function runMetering(
       late: streams.late.sinkTo(sink('late', sinks.late)).name('late-sink'),
       invalid: streams.invalid.sinkTo(sink('invalid', sinks.invalid)).name('invalid-sink'),
       // Read too late for their day: counted by the daily window, not written.
-      lateForDay: daily.getSideOutput(LATE_FOR_DAY).sinkTo(callbackSink(undefined)).name('late-for-day'),
+      lateForDay: streams.lateForDay.sinkTo(callbackSink(undefined)).name('late-for-day'),
       // A live view watches the streams themselves (a sink passes nothing on); outputs that are
       // only watched add no operator, so checkpoints stay the same with or without one.
       ...(output?.onLive === undefined
@@ -361,8 +342,48 @@ export async function runMetering(
   };
 }
 
+/** The metering pipeline over one input: the streams the job writes out. */
+export function meteringStreams(
+  input: RunInput & { readonly parsed?: Pick<DataStream<unknown>, 'getSideOutput'> },
+  patterns: readonly AlertPattern[] | Observable<readonly AlertPattern[]>,
+) {
+  const { end: dataEnd, intervalMs } = input.span;
+  const { usage, validated } = usageOf(input.readings, input.registry, intervalMs);
+  // rows a readings file could not even parse join the invalid ones
+  const invalid: DataStream<InvalidRecord<unknown>> =
+    input.parsed === undefined
+      ? validated.getSideOutput(INVALID)
+      : validated.getSideOutput(INVALID).union(input.parsed.getSideOutput(INVALID));
+  const firstVersions = usage.filter((u) => !u.correction).name('first-versions');
+  const zip = hourlyByZip(usage);
+  const daily = dailyUse(usage);
+  const flagged = flagHigh(firstVersions, intervalMs);
+  const alerts = patternAlerts(
+    { usage: firstVersions, flagged, warnings: spikeWarnings(flagged), levels: levelsOf(firstVersions) },
+    Array.isArray(patterns)
+      ? fixedPatterns(patterns as readonly AlertPattern[])
+      : (patterns as Observable<readonly AlertPattern[]>),
+    dataEnd,
+  )
+    // Theft compares days with days and peers with peers: code, not a pattern.
+    .union(theftAlerts(firstVersions, input.registry, intervalMs, dataEnd))
+    .name('all-alerts');
+  return {
+    streams: {
+      zip,
+      borough: hourlyByBorough(usage),
+      daily,
+      alerts,
+      late: zip.getSideOutput(LATE_READINGS),
+      invalid,
+      lateForDay: daily.getSideOutput(LATE_FOR_DAY),
+    },
+    firstVersions,
+  };
+}
+
 /** Where a run's readings come from, and what goes with them. */
-interface RunInput {
+export interface RunInput {
   readonly readings: DataStream<MeterReading>;
   readonly span: ReadingsSpan;
   readonly registry: ReadonlyMap<string, Registration>;
@@ -372,8 +393,16 @@ interface RunInput {
   readonly services: number;
 }
 
-/** A generated run (the default): readings, labels and registrations from the generator. */
-function generatedInput(options: MeteringOptions, sinks: MeteringSinks): RunInput {
+/**
+ * A generated run (the default): readings, labels and registrations from the generator. With
+ * `labelsInBand`, the labels also travel in the stream, as the generator makes them (`labels`):
+ * a key group's task hands them to the main thread that way, at the right cut for checkpoints.
+ */
+export function generatedInput(
+  options: MeteringOptions,
+  sinks: MeteringSinks,
+  labelsInBand = false,
+): RunInput & { readonly labelStream?: DataStream<Label> } {
   const fleet = createFleet({ seed: options.seed, services: options.services });
   const run = readings(fleet, {
     start: options.start ?? DEFAULT_START,
@@ -384,37 +413,68 @@ function generatedInput(options: MeteringOptions, sinks: MeteringSinks): RunInpu
     // A reading is a pure function of (seed, service, interval): a share of the services is
     // generated alone, exactly as in the whole fleet.
     services: options.partition
-      ? fleet.services.filter((_, i) => i % options.partition!.count === options.partition!.index)
+      ? fleet.services.filter(
+          (svc) =>
+            keyGroupOf(premiseKey(registrationOf(svc)), options.partition!.count) ===
+            options.partition!.index,
+        )
       : undefined,
   });
   const { start, end, intervalMs } = run.resolved;
   const steps = Math.round((end - start) / intervalMs);
   const labels: Label[] = [];
+  let fresh: Label[] = [];
   const generated = run.source({
     onLabel: (l) => {
-      if (SCORED.has(l.type)) labels.push(l);
+      if (!SCORED.has(l.type)) return;
+      labels.push(l);
+      if (labelsInBand) fresh.push(l);
     },
     ...(options.speed === undefined ? {} : { pace: { speed: options.speed } }),
   });
+  type Item = MeterReading | { readonly label: Label };
   // The generator's own position says how far the run is: the progress bar follows it.
-  const source: Source<MeterReading> = {
+  const source: Source<Item> = {
     open(position) {
       const reader = generated.open(position);
       const at = () => reader.position!() as { interval: number; rows: number };
+      const withLabels = (batch: readonly MeterReading[] | null): readonly Item[] | null => {
+        const p = at();
+        sinks.progress?.(p.interval, steps, p.rows);
+        if (fresh.length === 0) return batch;
+        const out: Item[] = fresh.map((label) => ({ label }));
+        fresh = [];
+        if (batch !== null) out.push(...batch);
+        return out;
+      };
       return {
         read() {
-          const batch = reader.read() as MeterReading[] | null;
-          const p = at();
-          sinks.progress?.(p.interval, steps, p.rows);
-          return batch;
+          const r = reader.read();
+          return r !== null && typeof (r as PromiseLike<unknown>).then === 'function'
+            ? (r as PromiseLike<readonly MeterReading[] | null>).then(withLabels)
+            : withLabels(r as readonly MeterReading[] | null);
         },
         position: reader.position,
         close: reader.close,
-      } satisfies SourceReader<MeterReading>;
+      } satisfies SourceReader<Item>;
     },
   };
+  const items = DataStream.from(source);
   return {
-    readings: DataStream.from(source).name('readings'),
+    readings: labelsInBand
+      ? items
+          .name('generated')
+          .filter((x): x is MeterReading => !('label' in x))
+          .name('readings')
+      : (items.name('readings') as DataStream<MeterReading>),
+    ...(labelsInBand
+      ? {
+          labelStream: items
+            .filter((x): x is { readonly label: Label } => 'label' in x)
+            .map((x) => x.label)
+            .name('labels'),
+        }
+      : {}),
     span: { start, end, intervalMs },
     registry: registryOf(fleet),
     labels,
@@ -476,12 +536,17 @@ async function redisInput(
     .map((e) => decodeEntry<Record<string, unknown>>(e))
     .onError('invalid')
     .name('parse');
-  const mine = (service: string) => partitionOf(service, partitions) === input.partition;
+  const registry = new Map(registrations.map((r) => [r.ServiceId, r]));
+  // the publisher partitions by premise (eventide-gen --to)
+  const mine = (service: string) => {
+    const r = registry.get(service);
+    return partitionOf(r === undefined ? service : premiseKey(r), partitions) === input.partition;
+  };
   return {
     readings: parsed as unknown as DataStream<MeterReading>,
     parsed,
     span: { start: Date.parse(meta.start), end: Date.parse(meta.end!), intervalMs: Number(meta.intervalMs) },
-    registry: new Map(registrations.map((r) => [r.ServiceId, r])),
+    registry,
     labels: allLabels.filter((l) => SCORED.has(l.type) && mine(l.service_uid)),
     services: registrations.filter((r) => mine(r.ServiceId)).length,
   };

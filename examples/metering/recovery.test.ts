@@ -94,87 +94,91 @@ describe.each([
   [1, 'sqlite'],
   [2, 'sqlite'],
   [2, 'postgres'],
-] as const)('main job with %i worker(s) and %s, killed with SIGKILL', (workers, dialect) => {
-  it('resumes from its latest checkpoint and ends with exactly the uninterrupted output', async () => {
-    const reference = mkdtempSync(join(tmpdir(), 'metering-ref-'));
-    const dbOf = (out: string) => (dialect === 'sqlite' ? join(out, 'metering.db') : newPostgres());
-    const refDb = dbOf(reference);
-    const ref = await finish(start(reference, workers, refDb));
-    expect(ref.code, ref.stderr).toBe(0);
-    const expected = sortedFiles(reference);
-    expect(Object.keys(expected)).toHaveLength(6);
-    const expectedTables = await tablesOf(refDb);
-    // the database holds what the files hold: every daily use (the last correction of each), alert,
-    // late reading and invalid record
-    const lines = (f: string) => expected[f]!.split('\n').filter((l) => l.length > 0).length - 1;
-    expect(expectedTables.alerts).toHaveLength(lines('alerts.csv'));
-    expect(expectedTables.late).toHaveLength(lines('late-readings.csv'));
-    expect(expectedTables.invalid).toHaveLength(lines('invalid.csv'));
-    // a day's late correction replaced its row: the table holds the file's last row of each day
-    const lastOfDay = new Map<string, Record<string, string>>();
-    for (const r of readRows(reference, 'daily', 'csv'))
-      lastOfDay.set(`${r.service_uid}|${r.commodity}|${r.date}`, r);
-    expect(lastOfDay.size).toBeLessThan(lines('daily-use.csv')); // there were corrections
-    const daily = expectedTables.daily as Record<string, string | number>[];
-    expect(daily).toHaveLength(lastOfDay.size);
-    for (const d of daily) {
-      const r = lastOfDay.get(`${d.service_uid}|${d.commodity}|${d.date}`)!;
-      expect([d.quantity, d.cost_usd, d.hours]).toEqual([
-        Number(r.quantity),
-        Number(r.cost_usd),
-        Number(r.hours),
-      ]);
-    }
-    if (dialect === 'postgres') {
-      // the same rows as SQLite for the same run
-      const sqlite = mkdtempSync(join(tmpdir(), 'metering-sqlite-'));
-      expect((await finish(start(sqlite, workers))).code).toBe(0);
-      expect(await tablesOf(join(sqlite, 'metering.db'))).toEqual(expectedTables);
-    }
-    let resumed = 0;
-    await fc.assert(
-      fc.asyncProperty(
-        fc
-          .array(fc.record({ afterCheckpoint: fc.boolean(), ms: fc.integer({ min: 0, max: 2500 }) }), {
-            minLength: 1,
-            maxLength: 2,
-          })
-          // the last kill lands mid-run, so the final run has something to resume
-          .map((ks) => ks.map((k, i) => (i === ks.length - 1 ? { ...k, afterCheckpoint: true } : k))),
-        async (kills) => {
-          const out = mkdtempSync(join(tmpdir(), 'metering-kill-'));
-          const db = dbOf(out);
-          for (const { afterCheckpoint, ms } of kills) {
-            const child = start(out, workers, db);
-            const ended = finish(child);
-            let exited = false;
-            void ended.finally(() => {
-              exited = true;
-            });
-            // A kill counted from a checkpoint this run wrote lands mid-run however slow the start
-            // is (the machine may be busy with other tests); one counted from the start may land
-            // before any checkpoint, or after the end.
-            if (afterCheckpoint) {
-              const before = checkpointsIn(join(out, '.checkpoints'));
-              const wrote = () => checkpointsIn(join(out, '.checkpoints')).some((f) => !before.includes(f));
-              const since = Date.now();
-              while (!exited && !wrote() && Date.now() - since < 60_000)
-                await new Promise((r) => setTimeout(r, 20));
+] as const)(
+  'main job with %i worker(s) and %s, killed with SIGKILL, resumed with the other number',
+  (workers, dialect) => {
+    it('resumes from its latest checkpoint and ends with exactly the uninterrupted output', async () => {
+      const reference = mkdtempSync(join(tmpdir(), 'metering-ref-'));
+      const dbOf = (out: string) => (dialect === 'sqlite' ? join(out, 'metering.db') : newPostgres());
+      const refDb = dbOf(reference);
+      const ref = await finish(start(reference, workers, refDb));
+      expect(ref.code, ref.stderr).toBe(0);
+      const expected = sortedFiles(reference);
+      expect(Object.keys(expected)).toHaveLength(6);
+      const expectedTables = await tablesOf(refDb);
+      // the database holds what the files hold: every daily use (the last correction of each), alert,
+      // late reading and invalid record
+      const lines = (f: string) => expected[f]!.split('\n').filter((l) => l.length > 0).length - 1;
+      expect(expectedTables.alerts).toHaveLength(lines('alerts.csv'));
+      expect(expectedTables.late).toHaveLength(lines('late-readings.csv'));
+      expect(expectedTables.invalid).toHaveLength(lines('invalid.csv'));
+      // a day's late correction replaced its row: the table holds the file's last row of each day
+      const lastOfDay = new Map<string, Record<string, string>>();
+      for (const r of readRows(reference, 'daily', 'csv'))
+        lastOfDay.set(`${r.service_uid}|${r.commodity}|${r.date}`, r);
+      expect(lastOfDay.size).toBeLessThan(lines('daily-use.csv')); // there were corrections
+      const daily = expectedTables.daily as Record<string, string | number>[];
+      expect(daily).toHaveLength(lastOfDay.size);
+      for (const d of daily) {
+        const r = lastOfDay.get(`${d.service_uid}|${d.commodity}|${d.date}`)!;
+        expect([d.quantity, d.cost_usd, d.hours]).toEqual([
+          Number(r.quantity),
+          Number(r.cost_usd),
+          Number(r.hours),
+        ]);
+      }
+      if (dialect === 'postgres') {
+        // the same rows as SQLite for the same run
+        const sqlite = mkdtempSync(join(tmpdir(), 'metering-sqlite-'));
+        expect((await finish(start(sqlite, workers))).code).toBe(0);
+        expect(await tablesOf(join(sqlite, 'metering.db'))).toEqual(expectedTables);
+      }
+      let resumed = 0;
+      await fc.assert(
+        fc.asyncProperty(
+          fc
+            .array(fc.record({ afterCheckpoint: fc.boolean(), ms: fc.integer({ min: 0, max: 2500 }) }), {
+              minLength: 1,
+              maxLength: 2,
+            })
+            // the last kill lands mid-run, so the final run has something to resume
+            .map((ks) => ks.map((k, i) => (i === ks.length - 1 ? { ...k, afterCheckpoint: true } : k))),
+          async (kills) => {
+            const out = mkdtempSync(join(tmpdir(), 'metering-kill-'));
+            const db = dbOf(out);
+            for (const { afterCheckpoint, ms } of kills) {
+              const child = start(out, workers, db);
+              const ended = finish(child);
+              let exited = false;
+              void ended.finally(() => {
+                exited = true;
+              });
+              // A kill counted from a checkpoint this run wrote lands mid-run however slow the start
+              // is (the machine may be busy with other tests); one counted from the start may land
+              // before any checkpoint, or after the end.
+              if (afterCheckpoint) {
+                const before = checkpointsIn(join(out, '.checkpoints'));
+                const wrote = () => checkpointsIn(join(out, '.checkpoints')).some((f) => !before.includes(f));
+                const since = Date.now();
+                while (!exited && !wrote() && Date.now() - since < 60_000)
+                  await new Promise((r) => setTimeout(r, 20));
+              }
+              const timer = setTimeout(() => child.kill('SIGKILL'), afterCheckpoint ? ms % 300 : ms);
+              await ended;
+              clearTimeout(timer);
             }
-            const timer = setTimeout(() => child.kill('SIGKILL'), afterCheckpoint ? ms % 300 : ms);
-            await ended;
-            clearTimeout(timer);
-          }
-          const last = await finish(start(out, workers, db));
-          expect(last.code, last.stderr).toBe(0);
-          if (last.stdout.includes('resumed from checkpoint')) resumed++;
-          expect(sortedFiles(out)).toEqual(expected);
-          expect(await tablesOf(db)).toEqual(expectedTables);
-        },
-      ),
-      { numRuns: dialect === 'sqlite' ? 4 : 3 },
-    );
-    // at least one kill landed mid-run and the next run resumed
-    expect(resumed).toBeGreaterThan(0);
-  }, 420_000);
-});
+            // the last run has the other number of workers: state is kept per key group
+            const last = await finish(start(out, 3 - workers, db));
+            expect(last.code, last.stderr).toBe(0);
+            if (last.stdout.includes('resumed from checkpoint')) resumed++;
+            expect(sortedFiles(out)).toEqual(expected);
+            expect(await tablesOf(db)).toEqual(expectedTables);
+          },
+        ),
+        { numRuns: dialect === 'sqlite' ? 4 : 3 },
+      );
+      // at least one kill landed mid-run and the next run resumed
+      expect(resumed).toBeGreaterThan(0);
+    }, 420_000);
+  },
+);

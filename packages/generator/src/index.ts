@@ -41,6 +41,7 @@ export {
   type GasUse,
   type Premise,
   type PremiseKind,
+  premiseKey,
   type Registration,
   registrationOf,
   type Service,

@@ -17,6 +17,8 @@ export interface FinishedTask {
 }
 
 export type ToWorker =
+  /** The outputs the main thread takes, in the order their items are tagged with (sent once, first). */
+  | { readonly kind: 'outputs'; readonly names: readonly string[] }
   | { readonly kind: 'start'; readonly group: number; readonly state: TaskState | undefined }
   | { readonly kind: 'ack'; readonly group: number; readonly chunks: number }
   | { readonly kind: 'barrier'; readonly id: number }

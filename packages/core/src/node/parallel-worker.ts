@@ -35,7 +35,9 @@ class Task {
       keyGroups: setup.keyGroups,
       options: setup.options,
     };
-    const outputs = build(context);
+    const built = build(context);
+    // only what the main thread takes: other outputs are not run
+    const outputs = Object.fromEntries(names.map((n) => [n, built[n]!]));
     const restore: Checkpoint | undefined =
       state?.kind === 'cut'
         ? { version: 1, id: 1, takenAt: 0, finished: false, sinks: {}, ...state.cut }
@@ -121,11 +123,15 @@ async function main(): Promise<void> {
     );
   }
   // the outputs' names, from a pipeline built once and never run
-  const names = Object.keys(build({ keyGroup: 0, keyGroups: setup.keyGroups, options: setup.options }));
+  const all = Object.keys(build({ keyGroup: 0, keyGroups: setup.keyGroups, options: setup.options }));
+  let names: readonly string[] = all;
   const tasks = new Map<number, Task>();
   port.on('message', (m: ToWorker) => {
     try {
       switch (m.kind) {
+        case 'outputs':
+          names = m.names;
+          return;
         case 'start': {
           if (m.state?.kind === 'finished') {
             post({ kind: 'end', group: m.group, state: m.state });
@@ -151,7 +157,7 @@ async function main(): Promise<void> {
       post({ kind: 'failed', group: 'group' in m ? m.group : undefined, message: e.message, stack: e.stack });
     }
   });
-  post({ kind: 'ready', outputs: names });
+  post({ kind: 'ready', outputs: all });
 }
 
 main().catch((err: unknown) => {

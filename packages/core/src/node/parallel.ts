@@ -58,7 +58,9 @@ export interface ParallelOptions<O, S extends Record<string, HasNode<unknown>>> 
    * through a combining stage first (totals over all groups). Outputs not listed are dropped.
    */
   readonly outputs: {
-    readonly [K in keyof S]?: (merged: DataStream<FromKeyGroup<OutputsOf<S>[K]>>) => HasNode<unknown>;
+    readonly [K in keyof S]?: (
+      merged: DataStream<FromKeyGroup<OutputsOf<S>[K]>>,
+    ) => HasNode<unknown> | readonly HasNode<unknown>[];
   };
   /** Checkpoints of the whole job: the main thread's state and sinks, and every key group's task. */
   readonly checkpoints?: {
@@ -149,7 +151,9 @@ export class ParallelJob {
         .name(`from-key-groups:${name}`)
         .map((t) => ({ keyGroup: t.g, value: (t.item as { value: unknown }).value }) as FromKeyGroup<unknown>)
         .name(`output:${name}`);
-      streams[name] = stage(out as never);
+      const ends = stage(out as never);
+      if (Array.isArray(ends)) ends.forEach((e: HasNode<unknown>, i) => (streams[`${name}#${i}`] = e));
+      else streams[name] = ends as HasNode<unknown>;
     });
     const cp = options.checkpoints;
     this.job = connect(streams, {
@@ -268,11 +272,13 @@ export class ParallelJob {
         );
       }
     }
+    const wanted = names.filter((n) => options.outputs[n] !== undefined);
+    for (const w of threads) w.postMessage({ kind: 'outputs', names: wanted } satisfies ToWorker);
     return new ParallelJob(
       options as ParallelOptions<unknown, Record<string, HasNode<unknown>>>,
       threads,
-      names.length,
-      names,
+      wanted.length,
+      wanted,
       groups,
     );
   }

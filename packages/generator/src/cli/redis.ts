@@ -1,6 +1,6 @@
 import { IllegalArgumentError, type Json, type SourceReader } from '@eventide/core';
 import { parseRedisUrl, RedisStreamPublisher } from '@eventide/redis';
-import { registrationOf } from '../model/fleet';
+import { premiseKey, registrationOf } from '../model/fleet';
 import type { Label, MeterReading } from '../model/reading';
 import type { ReadingRun } from '../sources/run';
 
@@ -14,7 +14,7 @@ export interface PublishSummary {
 
 /**
  * Publishes a run to a partitioned Redis stream (`redis://[:password@]host:port/<stream>`): the
- * readings to `<stream>:<p>` by service (`partitionOf(service_uid, partitions)`), the run's span
+ * readings to `<stream>:<p>` by premise (`partitionOf(premiseKey(registration), partitions)`), the run's span
  * in `<stream>:meta`, the registrations and labels as documents beside it, and an end entry in
  * every partition when done, so that consumers know the stream is complete. With `speed`, readings
  * are released in simulated time (`speed` simulated seconds per second).
@@ -40,11 +40,13 @@ export async function publishRun(
     }
     await RedisStreamPublisher.remove(connection, stream);
   }
+  // a premise's meters go to one partition: per-premise logic (theft's water check) sees them together
+  const premiseOf = new Map(run.resolved.services.map((s) => [s.serviceId, premiseKey(registrationOf(s))]));
   const publisher = await RedisStreamPublisher.open<MeterReading>({
     connection,
     stream,
     partitions: options.partitions,
-    key: (r) => r.service_uid,
+    key: (r) => premiseOf.get(r.service_uid) ?? r.service_uid,
   });
   try {
     const { start, end, intervalMs } = run.resolved;

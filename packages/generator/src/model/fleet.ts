@@ -271,6 +271,14 @@ export function registrationOf(s: Service): Registration {
 }
 
 /**
+ * The premise a registration belongs to, as text: its name and address, which its meters share.
+ * Partition by it (key groups, stream partitions) to keep a premise's meters together.
+ */
+export function premiseKey(r: Pick<Registration, 'Name' | 'ServiceAddress'>): string {
+  return `${r.Name}|${r.ServiceAddress}`;
+}
+
+/**
  * Builds a fleet of New York City premises and services from a seed.
  * @example
  * const fleet = createFleet({ seed: 42, services: 3000 });
