@@ -152,8 +152,11 @@ export class ParallelJob {
         .map((t) => ({ keyGroup: t.g, value: (t.item as { value: unknown }).value }) as FromKeyGroup<unknown>)
         .name(`output:${name}`);
       const ends = stage(out as never);
-      if (Array.isArray(ends)) ends.forEach((e: HasNode<unknown>, i) => (streams[`${name}#${i}`] = e));
-      else streams[name] = ends as HasNode<unknown>;
+      if (Array.isArray(ends)) {
+        ends.forEach((e: HasNode<unknown>, i) => {
+          streams[`${name}#${i}`] = e;
+        });
+      } else streams[name] = ends as HasNode<unknown>;
     });
     const cp = options.checkpoints;
     this.job = connect(streams, {
