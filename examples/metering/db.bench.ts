@@ -71,7 +71,7 @@ try {
           : await runMeteringParallel(options, workers, output);
       const rate = r.records / r.seconds;
       if (kind === 'none') csvOnly = r.seconds;
-      const label = `${workers} worker${workers === 1 ? ' ' : 's'}  ${kind === 'none' ? 'CSV only' : `+ ${kind}`}${kind === 'none' ? '' : ` (checkpoint ${every} s)`}`;
+      const label = `${workers === 1 ? 'one thread' : `${workers} workers `}  ${kind === 'none' ? 'CSV only' : `+ ${kind}`}${kind === 'none' ? '' : ` (checkpoint ${every} s)`}`;
       let line = `${label.padEnd(38)} ${r.seconds.toFixed(1).padStart(5)} s  ${n(rate).padStart(8)} readings/s  ${(csvOnly / r.seconds).toFixed(2)}× CSV only`;
       if (db !== undefined) {
         const c = await commits(db);

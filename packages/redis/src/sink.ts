@@ -92,7 +92,7 @@ export class RedisStreamPublisher<T> {
     try {
       const keys = [metaKey(stream)];
       const partitions = Number(await client.hget(metaKey(stream), 'partitions'));
-      for (let p = 0; p < (partitions > 0 ? partitions : 0); p++) keys.push(partitionKey(stream, p));
+      for (let p = 0; p < partitions; p++) keys.push(partitionKey(stream, p));
       let cursor = '0';
       do {
         const [next, found] = await client.scan(cursor, 'MATCH', documentKey(stream, '*'), 'COUNT', 1000);
