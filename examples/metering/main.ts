@@ -33,8 +33,8 @@ Usage: pnpm start [-- options]
                    once per key group of premises (8 groups, spread over the workers); this
                    thread adds the groups' hourly totals up and writes every output, so the
                    outputs are the same for any number of workers, and a run stopped with one
-                   number resumes with another. --dashboard, --input and --patterns with --follow
-                   run the whole pipeline in this thread instead
+                   number resumes with another. 0 runs the whole pipeline in this thread, with
+                   no key groups (what --dashboard, --input and --patterns with --follow do)
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
   --db <where>     also write the results to a database, exactly once: a SQLite file (default
@@ -153,7 +153,7 @@ if (inputFile !== undefined) {
   );
   if (given.length > 0)
     fail(`--input reads its readings from the file: leave out ${given.map((f) => `--${f}`).join(', ')}`);
-  if (argv.some((a) => a === '--workers' || a.startsWith('--workers='))) {
+  if (values.workers !== undefined && values.workers !== '0') {
     fail('--input runs in this thread: leave out --workers');
   }
 }
@@ -161,14 +161,14 @@ const services = int('services', 1);
 const seed = int('seed', -2147483648);
 const dashboardOn = values.dashboard as boolean;
 const reloading = values.follow === true && values.patterns !== undefined;
-const workersGiven = values.workers !== undefined;
+const workersGiven = values.workers !== undefined && values.workers !== '0';
 if (dashboardOn && workersGiven) fail('--dashboard runs the job in this thread: leave out --workers');
 if (reloading && workersGiven)
   fail('--patterns with --follow reloads the file in this thread: leave out --workers');
 /** The whole pipeline in this thread (no key groups): what the dashboard, a file and live patterns need. */
-const inThread = dashboardOn || reloading || inputFile !== undefined;
 values.workers ??= String(Math.min(2, availableParallelism()));
-const workers = inThread ? 1 : int('workers', 1);
+const workers = int('workers', 0);
+const inThread = dashboardOn || reloading || inputFile !== undefined || workers === 0;
 const port = int('port', 0);
 if (port > 65535) fail(`--port must be at most 65535, got '${values.port}'`);
 if (values.speed !== undefined && !values.follow) fail('--speed paces a replay: add --follow');
