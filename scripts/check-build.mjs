@@ -109,6 +109,23 @@ for (const name of packages) {
       await job.done;
       const text = read(join(tmp, 'out.txt'), 'utf8');
       if (text !== '1\n2\n3\n') fail(`core/node (${fmt}): FileSink wrote ${JSON.stringify(text)}`);
+      // worker threads: the built parallel-worker file is found and runs a module's key groups
+      const { writeFileSync: write } = await import('node:fs');
+      const module = join(tmp, 'pipeline.mjs');
+      write(
+        module,
+        `import { DataStream, keyGroupOf } from ${JSON.stringify(pathToFileURL(join(dir, 'dist/index.js')).href)};
+export default ({ keyGroup, keyGroups }) => ({ n: DataStream.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].filter((x) => keyGroupOf(x, keyGroups) === keyGroup)) });\n`,
+      );
+      let sum = 0;
+      const pj = await node.connectParallel(pathToFileURL(module), {
+        workers: 2,
+        keyGroups: 4,
+        outputs: { n: (s) => s.sinkTo({ write: (v) => void v.forEach((x) => (sum += x.value)) }) },
+      });
+      pj.start();
+      await pj.done;
+      if (sum !== 55) fail(`core/node (${fmt}): connectParallel added up ${sum}, not 55`);
     }
   }
   if (name === 'dashboard') {
