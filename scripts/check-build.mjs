@@ -121,7 +121,14 @@ export default ({ keyGroup, keyGroups }) => ({ n: DataStream.from([1, 2, 3, 4, 5
       const pj = await node.connectParallel(pathToFileURL(module), {
         workers: 2,
         keyGroups: 4,
-        outputs: { n: (s) => s.sinkTo({ write: (v) => void v.forEach((x) => (sum += x.value)) }) },
+        outputs: {
+          n: (s) =>
+            s.sinkTo({
+              write: (v) => {
+                for (const x of v) sum += x.value;
+              },
+            }),
+        },
       });
       pj.start();
       await pj.done;
