@@ -9,7 +9,7 @@ import { createFleet, type Label, readings } from '@eventide/generator';
 import { openDatabase } from '@eventide/sql';
 import { ALERT_TYPES } from '../domain/alerts';
 import type { AlertPattern } from '../domain/patterns';
-import type { HourlyTotal } from '../domain/rollups';
+import { ALLOWED_LATENESS_MS, type HourlyTotal } from '../domain/rollups';
 import { score } from '../domain/scoring';
 import { partOf, resetStore } from '../domain/store';
 import type meteringKeyGroup from './key-group';
@@ -41,6 +41,12 @@ function addHourly(parts: readonly HourlyTotal[]): HourlyTotal {
   }
   return { ...parts[0]!, quantity: Number(quantity.toFixed(4)), readings: count };
 }
+
+/**
+ * A total's parts are kept while a group may still correct its part: a window fires again for
+ * readings up to ALLOWED_LATENESS_MS behind the watermark (an hour more, to be safe).
+ */
+const RETAIN_MS = ALLOWED_LATENESS_MS + 3_600_000;
 
 const hourlyKey = (t: HourlyTotal) => `${t.area}|${t.commodity}|${t.hour_start}`;
 
@@ -95,9 +101,16 @@ export async function runMeteringParallel(
       keyGroups: KEY_GROUPS,
       options: taskOptions,
       outputs: {
-        zip: (s) => write('zip', combineKeyGroups(s, hourlyKey, addHourly, { name: 'zip-totals' })),
+        zip: (s) =>
+          write(
+            'zip',
+            combineKeyGroups(s, hourlyKey, addHourly, { name: 'zip-totals', retainMs: RETAIN_MS }),
+          ),
         borough: (s) =>
-          write('borough', combineKeyGroups(s, hourlyKey, addHourly, { name: 'borough-totals' })),
+          write(
+            'borough',
+            combineKeyGroups(s, hourlyKey, addHourly, { name: 'borough-totals', retainMs: RETAIN_MS }),
+          ),
         daily: (s) => write('daily', values(s, 'daily')),
         alerts: (s) => write('alerts', values(s, 'alerts')),
         late: (s) => write('late', values(s, 'late')),
