@@ -164,8 +164,10 @@ class Reader implements SourceReader<StreamEntry> {
           break;
         }
         batch.push({ partition: c.partition, id, fields });
-        if (c.end !== undefined && compareIds(id, c.end) >= 0) c.done = true;
+        if (id === c.end) c.done = true;
       }
+      // the end entry itself was trimmed away: stop at the first id past it
+      if (!c.done && c.end !== undefined && compareIds(c.last, c.end) >= 0) c.done = true;
     }
     return batch;
   }

@@ -84,6 +84,8 @@ export async function declarePartitions(client: Redis, stream: string, partition
 
 /** Flat `[field, value, field, value]` from Redis into an object. */
 export function fieldsOf(flat: readonly string[]): Record<string, string> {
+  // the common entry, one record in "v": no loop, no dictionary-mode object
+  if (flat.length === 2 && flat[0] === VALUE_FIELD) return { [VALUE_FIELD]: flat[1]! };
   const out: Record<string, string> = Object.create(null);
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
   return out;
