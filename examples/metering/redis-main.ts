@@ -89,7 +89,10 @@ export async function mainFromRedis(
       },
     });
     const n = (x: number) => x.toLocaleString('en-US');
-    const records = r.ran.reduce((a, x) => a + x.result.records, 0);
+    // a partition run here twice (given back, then taken over again) counts once: a resumed
+    // run's counters continue its checkpoint's
+    const lastRun = new Map(r.ran.map((x) => [x.partition, x.result]));
+    const records = [...lastRun.values()].reduce((a, x) => a + x.records, 0);
     const mine = [...new Set(r.ran.map((x) => x.partition))].sort((a, b) => a - b);
     const lines = [
       `this process ran partitions ${mine.join(', ') || '(none)'} of ${r.partitions}: ${n(records)} readings in ${r.seconds.toFixed(1)} s`,
