@@ -12,11 +12,13 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import type {} from '../scripts/redis-server';
 
 // The doc test: every TypeScript block of README.md and the package READMEs is written to a file,
 // type-checked with tsc and run, so a snippet that drifts from the code turns the suite red.
-// Blocks that import './…' are run as if they were in examples/ (the README says so).
+// Blocks that import './…' (or name a module with new URL('./…')) are run as if they were in
+// examples/ (the README says so). The suite's Redis server is in REDIS_URL.
 
 const examples = dirname(fileURLToPath(import.meta.url));
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -35,7 +37,10 @@ for (const doc of docs) {
     const line = text.slice(0, m.index).split('\n').length;
     const name = `${doc.replace(/[/.]/g, '_')}_line_${line}`;
     const file = join(out, `${name}.ts`);
-    writeFileSync(file, `${m[1]!.replace(/from '\.\//g, "from '../")}\nexport {};\n`);
+    writeFileSync(
+      file,
+      `${m[1]!.replace(/from '\.\//g, "from '../").replace(/new URL\('\.\//g, "new URL('../")}\nexport {};\n`,
+    );
     blocks.push({ name: `${doc}:${line}`, file });
   }
 }
@@ -69,6 +74,7 @@ describe('code blocks in the READMEs', () => {
           cwd,
           encoding: 'utf8',
           timeout: 60_000,
+          env: { ...process.env, REDIS_URL: inject('redisUrl') },
         },
       );
       expect(r.stderr, r.stdout).not.toMatch(/Error/);
