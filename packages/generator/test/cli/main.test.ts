@@ -10,9 +10,13 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { keyGroupOf } from '@eventide/core';
+import { openRedis } from '@eventide/redis';
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
+import type {} from '../../../../scripts/redis-server';
 import { main } from '../../src/cli/main';
+import { createFleet, premiseKey, readings, registrationOf } from '../../src/index';
 
 function capture() {
   let text = '';
@@ -209,5 +213,82 @@ describe('eventide-gen with paths and sizes', () => {
       expect(r.stderr).toMatch(/above the limit .* pass --no-limits/);
       expect(performance.now() - started).toBeLessThan(2000);
     }
+  });
+});
+
+describe('eventide-gen --to redis://…', () => {
+  const url = inject('redisUrl');
+
+  it('publishes a run: readings partitioned by premise, the span, registrations, labels, end entries', async () => {
+    const stream = `gen-${Date.now()}`;
+    const r = await cli(
+      '--services',
+      '20',
+      '--days',
+      '0.25',
+      '--anomalies',
+      'on',
+      '--to',
+      `${url}/${stream}`,
+      '--partitions',
+      '4',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const rows = [
+      ...readings(createFleet({ seed: 42, services: 20 }), {
+        start: '2026-01-05T05:00:00Z',
+        days: 0.25,
+        anomalies: true,
+      }),
+    ];
+    expect(r.stdout).toContain(`${rows.length.toLocaleString('en-US')} readings for`);
+    expect(r.stdout).not.toContain(new URL(url).password);
+    const client = await openRedis(url);
+    try {
+      const meta = await client.hgetall(`${stream}:meta`);
+      expect(meta).toMatchObject({ partitions: '4', complete: '1', start: '2026-01-05T05:00:00.000Z' });
+      const premiseOf = new Map(
+        createFleet({ seed: 42, services: 20 }).services.map((s) => [
+          s.serviceId,
+          premiseKey(registrationOf(s)),
+        ]),
+      );
+      let total = 0;
+      for (let p = 0; p < 4; p++) {
+        const entries = (await client.xrange(`${stream}:${p}`, '-', '+')) as [string, string[]][];
+        // the last entry of each partition is its end entry
+        expect(entries.at(-1)![1]).toEqual(['end', '1']);
+        for (const [, f] of entries.slice(0, -1)) {
+          const row = JSON.parse(f[1]!) as { service_uid: string };
+          expect(keyGroupOf(premiseOf.get(row.service_uid)!, 4)).toBe(p);
+          total++;
+        }
+      }
+      expect(total).toBe(rows.length);
+      expect(JSON.parse((await client.get(`${stream}:doc:registrations`))!)).toHaveLength(
+        createFleet({ seed: 42, services: 20 }).services.length,
+      );
+      // publishing again is refused without --force
+      const again = await cli('--services', '20', '--days', '0.25', '--to', `${url}/${stream}`);
+      expect(again.code).toBe(2);
+      expect(again.stderr).toMatch(/already holds a run: add --force/);
+    } finally {
+      client.disconnect();
+    }
+  });
+
+  it('refuses --partitions or --speed without --to, and a wrong password, in one line', async () => {
+    expect((await cli('--partitions', '4')).stderr).toMatch(/--partitions goes with --to/);
+    expect((await cli('--speed', '60')).stderr).toMatch(/--speed goes with --to/);
+    const wrong = await cli(
+      '--services',
+      '2',
+      '--days',
+      '0.1',
+      '--to',
+      `${url.replace(/\/\/:[^@]*@/, '//:nope@')}/x`,
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^eventide-gen: Redis at 127\.0\.0\.1:\d+ refused the credentials/);
   });
 });
