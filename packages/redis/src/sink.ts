@@ -166,6 +166,8 @@ interface OpenTransaction {
   readonly checkpoint: number;
   readonly staging: string;
   count: number;
+  /** The next batch's number within the transaction. */
+  batches: number;
   writes: Promise<unknown>[];
 }
 
@@ -177,18 +179,26 @@ if tonumber(ARGV[2]) <= done then
   redis.call('DEL', KEYS[1])
   return -1
 end
-local items = redis.call('LRANGE', KEYS[1], 0, -1)
-for _, v in ipairs(items) do
-  redis.call('XADD', KEYS[2], '*', '${VALUE_FIELD}', v)
+local flat = redis.call('HGETALL', KEYS[1])
+local batches = {}
+for i = 1, #flat, 2 do batches[#batches + 1] = { tonumber(flat[i]), flat[i + 1] } end
+table.sort(batches, function(a, b) return a[1] < b[1] end)
+local n = 0
+for _, batch in ipairs(batches) do
+  for _, v in ipairs(cjson.decode(batch[2])) do
+    redis.call('XADD', KEYS[2], '*', '${VALUE_FIELD}', v)
+    n = n + 1
+  end
 end
 redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
 redis.call('DEL', KEYS[1])
-return #items
+return n
 `;
 
 /**
  * An exactly-once sink into a Redis stream (a `TwoPhaseCommitSink`). A checkpoint's records are
- * staged in a list (`<stream>:txn:<writer>:<checkpoint>`) as they come; when the checkpoint is
+ * staged as they come, each batch under its number in a hash (`<stream>:txn:<writer>:<checkpoint>`,
+ * so a write that ioredis sends again after a dropped connection stages nothing twice); when the checkpoint is
  * durable one Lua script, atomic in Redis, appends them to the stream and records the checkpoint
  * as the writer's last committed one (`<stream>:committed`). Committing again after a crash
  * finds the checkpoint recorded and appends nothing; whatever an unfinished run staged after
@@ -241,12 +251,18 @@ export class RedisStreamSink<T> implements TwoPhaseCommitSink<T, OpenTransaction
   }
 
   begin(checkpointId: number): OpenTransaction {
-    return { checkpoint: checkpointId, staging: `${this.prefix}${checkpointId}`, count: 0, writes: [] };
+    return {
+      checkpoint: checkpointId,
+      staging: `${this.prefix}${checkpointId}`,
+      count: 0,
+      batches: 0,
+      writes: [],
+    };
   }
 
   write(txn: OpenTransaction, values: readonly T[]): Promise<void> {
     txn.count += values.length;
-    const w = this.client!.rpush(txn.staging, ...values.map(this.encode));
+    const w = this.client!.hset(txn.staging, String(txn.batches++), JSON.stringify(values.map(this.encode)));
     txn.writes.push(w);
     if (txn.writes.length > 64) txn.writes = [Promise.all(txn.writes)];
     return w.then(() => undefined);

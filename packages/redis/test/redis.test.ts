@@ -244,6 +244,59 @@ describe('RedisStreamSink and RedisCheckpointStorage: exactly once', () => {
   });
 });
 
+describe('through a Redis restart', () => {
+  it('a job writing to a RedisStreamSink with checkpoints in Redis, Redis restarted twice mid-run: each record once', async () => {
+    const server = await startRedis();
+    try {
+      const n = 3000;
+      // a slow in-memory source: only the sink and the checkpoints talk to Redis
+      const source = {
+        open(position?: unknown) {
+          let i = typeof position === 'number' ? position : 0;
+          return {
+            read: () =>
+              i >= n
+                ? null
+                : new Promise<number[]>((resolve) =>
+                    setTimeout(() => {
+                      const batch = Array.from({ length: Math.min(25, n - i) }, (_, k) => i + k);
+                      i += batch.length;
+                      resolve(batch);
+                    }, 2),
+                  ),
+            position: () => i,
+          };
+        },
+      };
+      const storage = new RedisCheckpointStorage({ connection: server.url, prefix: 'restart-cp' });
+      const job = connect(
+        {
+          out: DataStream.from(source)
+            .sinkTo(
+              new RedisStreamSink<number>({ connection: server.url, stream: 'restart-out', writer: 'w' }),
+            )
+            .name('redis'),
+        },
+        { checkpoints: { storage, interval: { ms: 30 } } },
+      );
+      job.start();
+      await new Promise((r) => setTimeout(r, 150));
+      await server.restart();
+      await new Promise((r) => setTimeout(r, 150));
+      await server.restart();
+      await job.done;
+      await storage.close();
+      expect(job.checkpoints.completed).toBeGreaterThan(3);
+      const c = await openRedis(server.url);
+      const got = await streamValues<number>(c, 'restart-out');
+      c.disconnect();
+      expect([...got].sort((a, b) => a - b)).toEqual(Array.from({ length: n }, (_, i) => i));
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+});
+
 describe('connections', () => {
   it('a wrong password is a clear error at once, not a hang', async () => {
     const wrong = url.replace(/\/\/:[^@]*@/, '//:wrong@');
