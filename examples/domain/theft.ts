@@ -318,14 +318,15 @@ function theftAlert(service: string, since: number, at: number, detail: string):
   };
 }
 
-/** Theft alerts from settled electricity usage (first versions). */
-export function theftAlerts(
+/**
+ * Theft, stage 1: each service's New York days (electricity, and water beside it), keyed by
+ * service. On worker threads it runs per key group; stage 2 compares peers across all of them.
+ */
+export function theftDays(
   usage: DataStream<Usage>,
   registry: ReadonlyMap<string, Registration>,
   intervalMs: number,
-  dataEnd: number,
-  rules: TheftRules = THEFT_RULES,
-): DataStream<Alert> {
+): DataStream<ServiceDay> {
   return (
     usage
       // Water is read beside electricity: a home that is out uses less of both, a theft cuts one.
@@ -333,8 +334,29 @@ export function theftAlerts(
       .keyBy((u) => u.service_uid)
       .process(new ServiceDays(registry, intervalMs))
       .name('theft-days')
-      .keyBy((d) => d.group)
-      .process(new PeerJudge(rules, intervalMs, dataEnd))
-      .name('theft-alerts')
   );
+}
+
+/** Theft, stage 2: each peer group's day, every service against the group's index. */
+export function judgeTheft(
+  days: DataStream<ServiceDay>,
+  intervalMs: number,
+  dataEnd: number,
+  rules: TheftRules = THEFT_RULES,
+): DataStream<Alert> {
+  return days
+    .keyBy((d) => d.group)
+    .process(new PeerJudge(rules, intervalMs, dataEnd))
+    .name('theft-alerts');
+}
+
+/** Theft alerts from settled electricity usage (first versions): both stages. */
+export function theftAlerts(
+  usage: DataStream<Usage>,
+  registry: ReadonlyMap<string, Registration>,
+  intervalMs: number,
+  dataEnd: number,
+  rules: TheftRules = THEFT_RULES,
+): DataStream<Alert> {
+  return judgeTheft(theftDays(usage, registry, intervalMs), intervalMs, dataEnd, rules);
 }

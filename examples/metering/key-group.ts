@@ -12,6 +12,7 @@ export type KeyGroupOptions = Pick<
 
 export default function meteringKeyGroup({ keyGroup, keyGroups, options }: KeyGroupContext<KeyGroupOptions>) {
   const input = generatedInput({ ...options, partition: { index: keyGroup, count: keyGroups } }, {}, true);
-  const { streams } = meteringStreams(input, options.patterns ?? DEFAULT_PATTERNS);
-  return { ...streams, labels: input.labelStream! };
+  // theft's peers are judged over every key group, in the main thread (parallel.ts)
+  const { streams } = meteringStreams(input, options.patterns ?? DEFAULT_PATTERNS, 'days');
+  return { ...streams, theftDays: streams.theftDays!, labels: input.labelStream! };
 }

@@ -37,13 +37,22 @@ describe('metering job on worker threads (connectParallel, key groups of premise
     }
   }, 240_000);
 
-  it('daily use per service is what one thread computes (a service’s days do not depend on its key group)', async () => {
-    const options = { services: 90, days: 2, seed: 4, start: '2026-01-05T05:00:00Z', faults: false } as const;
+  it('daily use and alerts are what one thread computes (a service’s days do not depend on its key group; theft compares peers over all groups)', async () => {
+    const options = {
+      services: 200,
+      days: 7,
+      seed: 4,
+      start: '2026-01-05T05:00:00Z',
+      faults: false,
+    } as const;
     const one = mkdtempSync(join(tmpdir(), 'metering-thread-'));
     const two = mkdtempSync(join(tmpdir(), 'metering-groups-'));
     const a = await runMetering(options, {}, { dir: one, format: 'csv' });
     const b = await runMeteringParallel(options, 2, { dir: two, format: 'csv' });
     expect(sortedLines(join(two, 'daily-use.csv'))).toEqual(sortedLines(join(one, 'daily-use.csv')));
+    // theft's peers are judged over every key group in the main thread: the same alerts
+    expect(sortedLines(join(two, 'alerts.csv'))).toEqual(sortedLines(join(one, 'alerts.csv')));
+    expect(readFileSync(join(two, 'alerts.csv'), 'utf8')).toMatch(/\ntheft,/);
     expect(b.records).toBe(a.records);
     expect(b.invalid).toBe(a.invalid);
   }, 120_000);

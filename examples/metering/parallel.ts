@@ -12,6 +12,7 @@ import type { AlertPattern } from '../domain/patterns';
 import { ALLOWED_LATENESS_MS, type HourlyTotal } from '../domain/rollups';
 import { score } from '../domain/scoring';
 import { partOf, resetStore } from '../domain/store';
+import { judgeTheft } from '../domain/theft';
 import type meteringKeyGroup from './key-group';
 import type { KeyGroupOptions } from './key-group';
 import { callbackSink, fileSinkOf, type OutputName, readAlerts, sqlSinkOf } from './outputs';
@@ -112,13 +113,18 @@ export async function runMeteringParallel(
             combineKeyGroups(s, hourlyKey, addHourly, { name: 'borough-totals', retainMs: RETAIN_MS }),
           ),
         daily: (s) => write('daily', values(s, 'daily')),
-        alerts: (s) => write('alerts', values(s, 'alerts')),
         late: (s) => write('late', values(s, 'late')),
         invalid: (s) => write('invalid', values(s, 'invalid')),
         labels: (s) =>
           values(s, 'labels-values')
             .sinkTo(callbackSink((l: Label) => labels.push(l)))
             .name('labels'),
+      },
+      // Alerts: the groups' own, and theft judged over every group's days (peers across the fleet).
+      stage: (merged) => {
+        const theft = judgeTheft(values(merged.theftDays, 'theft-days-all'), intervalMs, dataEnd);
+        const all = values(merged.alerts, 'alerts').union(theft).name('all-alerts');
+        return Object.fromEntries(write('alerts', all).map((n, i) => [`alerts#${i}`, n]));
       },
       ...(storage === undefined
         ? {}

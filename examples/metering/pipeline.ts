@@ -55,7 +55,7 @@ import {
 import { type Score, score, TRUTH } from '../domain/scoring';
 import { flagHigh, spikeWarnings } from '../domain/spike';
 import { partOf, resetStore } from '../domain/store';
-import { theftAlerts } from '../domain/theft';
+import { theftAlerts, theftDays } from '../domain/theft';
 import { registryOf, type Usage, usageOf } from '../domain/usage';
 import { callbackSink, type Format, fileSinkOf, type OutputName, readAlerts, sqlSinkOf } from './outputs';
 
@@ -346,6 +346,11 @@ export async function runMetering(
 export function meteringStreams(
   input: RunInput & { readonly parsed?: Pick<DataStream<unknown>, 'getSideOutput'> },
   patterns: readonly AlertPattern[] | Observable<readonly AlertPattern[]>,
+  /**
+   * `'whole'`: theft alerts are among `alerts`. `'days'`: theft stops after its first stage, and
+   * `theftDays` is where a stage over every key group judges peers (worker threads).
+   */
+  theft: 'whole' | 'days' = 'whole',
 ) {
   const { end: dataEnd, intervalMs } = input.span;
   const { usage, validated } = usageOf(input.readings, input.registry, intervalMs);
@@ -358,16 +363,19 @@ export function meteringStreams(
   const zip = hourlyByZip(usage);
   const daily = dailyUse(usage);
   const flagged = flagHigh(firstVersions, intervalMs);
-  const alerts = patternAlerts(
+  const patterned = patternAlerts(
     { usage: firstVersions, flagged, warnings: spikeWarnings(flagged), levels: levelsOf(firstVersions) },
     Array.isArray(patterns)
       ? fixedPatterns(patterns as readonly AlertPattern[])
       : (patterns as Observable<readonly AlertPattern[]>),
     dataEnd,
-  )
-    // Theft compares days with days and peers with peers: code, not a pattern.
-    .union(theftAlerts(firstVersions, input.registry, intervalMs, dataEnd))
-    .name('all-alerts');
+  );
+  const days = theft === 'days' ? theftDays(firstVersions, input.registry, intervalMs) : undefined;
+  const alerts =
+    days === undefined
+      ? // Theft compares days with days and peers with peers: code, not a pattern.
+        patterned.union(theftAlerts(firstVersions, input.registry, intervalMs, dataEnd)).name('all-alerts')
+      : patterned;
   return {
     streams: {
       zip,
@@ -377,6 +385,7 @@ export function meteringStreams(
       late: zip.getSideOutput(LATE_READINGS),
       invalid,
       lateForDay: daily.getSideOutput(LATE_FOR_DAY),
+      ...(days === undefined ? {} : { theftDays: days }),
     },
     firstVersions,
   };

@@ -8,6 +8,7 @@ export {
   connectParallel,
   type FromKeyGroup,
   type KeyGroupContext,
+  type MergedOutputs,
   type OutputsOf,
   ParallelJob,
   type ParallelOptions,

@@ -34,6 +34,9 @@ export type ParallelPipeline<O, S extends Record<string, HasNode<unknown>>> = (
 /** A pipeline module's output values, by name. */
 export type OutputsOf<S> = { [K in keyof S]: S[K] extends HasNode<infer T> ? T : never };
 
+/** Each output of the key groups, merged in the main thread (`ParallelOptions.stage`). */
+export type MergedOutputs<S> = { readonly [K in keyof S]: DataStream<FromKeyGroup<OutputsOf<S>[K]>> };
+
 /** An output value with the key group it came from (for combining the groups' partial results). */
 export interface FromKeyGroup<T> {
   readonly keyGroup: number;
@@ -57,11 +60,17 @@ export interface ParallelOptions<O, S extends Record<string, HasNode<unknown>>> 
    * merged, with timestamps, and a watermark that is the minimum over the groups) to a sink, or
    * through a combining stage first (totals over all groups). Outputs not listed are dropped.
    */
-  readonly outputs: {
+  readonly outputs?: {
     readonly [K in keyof S]?: (
       merged: DataStream<FromKeyGroup<OutputsOf<S>[K]>>,
     ) => HasNode<unknown> | readonly HasNode<unknown>[];
   };
+  /**
+   * The main thread's stage over several outputs at once (a total that needs two of them, a
+   * second keyed step over every group's results): given each output's merged stream, it returns
+   * what to run (sinks, or streams to watch). Only the outputs it reads come from the workers.
+   */
+  readonly stage?: (merged: MergedOutputs<S>) => Record<string, HasNode<unknown>>;
   /** Checkpoints of the whole job: the main thread's state and sinks, and every key group's task. */
   readonly checkpoints?: {
     readonly storage: CheckpointStorage;
@@ -112,10 +121,12 @@ export class ParallelJob {
   private ending = false;
   private failure: Error | undefined;
 
+  /** How many outputs the workers send (those the main thread's stages read). */
+  private readonly outputCount: number;
+
   private constructor(
     private readonly options: ParallelOptions<unknown, Record<string, HasNode<unknown>>>,
     workers: readonly Worker[],
-    private readonly outputCount: number,
     outputNames: readonly string[],
     groups: number,
   ) {
@@ -142,22 +153,55 @@ export class ParallelJob {
     );
     const merged =
       sources.length === 1 ? sources[0]! : sources[0]!.union(...sources.slice(1)).name('key-groups');
+    // An output is taken out of the merged stream when a stage first reads it; its index tags its
+    // items in the workers.
+    const wanted: string[] = [];
+    const taken = new Map<string, DataStream<FromKeyGroup<unknown>>>();
+    const take = (name: string): DataStream<FromKeyGroup<unknown>> => {
+      let out = taken.get(name);
+      if (out === undefined) {
+        if (!outputNames.includes(name)) {
+          throw new IllegalArgumentError(
+            `connectParallel: the module has no output "${name}" (its outputs: ${outputNames.join(', ')})`,
+          );
+        }
+        const o = wanted.length;
+        wanted.push(name);
+        out = merged
+          .filter((t) => t.o === o)
+          .name(`from-key-groups:${name}`)
+          .map(
+            (t) => ({ keyGroup: t.g, value: (t.item as { value: unknown }).value }) as FromKeyGroup<unknown>,
+          )
+          .name(`output:${name}`);
+        taken.set(name, out);
+      }
+      return out;
+    };
     const streams: Record<string, HasNode<unknown>> = {};
-    outputNames.forEach((name, o) => {
-      const stage = options.outputs[name];
-      if (stage === undefined) return;
-      const out = merged
-        .filter((t) => t.o === o)
-        .name(`from-key-groups:${name}`)
-        .map((t) => ({ keyGroup: t.g, value: (t.item as { value: unknown }).value }) as FromKeyGroup<unknown>)
-        .name(`output:${name}`);
-      const ends = stage(out as never);
+    for (const [name, stage] of Object.entries(options.outputs ?? {})) {
+      if (stage === undefined) continue;
+      const ends = stage(take(name) as never);
       if (Array.isArray(ends)) {
         ends.forEach((e: HasNode<unknown>, i) => {
           streams[`${name}#${i}`] = e;
         });
       } else streams[name] = ends as HasNode<unknown>;
-    });
+    }
+    if (options.stage !== undefined) {
+      const all = Object.defineProperties(
+        {},
+        Object.fromEntries(outputNames.map((n) => [n, { get: () => take(n), enumerable: true }])),
+      );
+      for (const [name, node] of Object.entries(options.stage(all as never))) {
+        if (name in streams) {
+          throw new IllegalArgumentError(`connectParallel: "${name}" is named by both outputs and stage`);
+        }
+        streams[name] = node;
+      }
+    }
+    this.outputCount = wanted.length;
+    for (const w of this.workers) w.postMessage({ kind: 'outputs', names: wanted } satisfies ToWorker);
     const cp = options.checkpoints;
     this.job = connect(streams, {
       ...(options.scheduler === undefined ? {} : { scheduler: options.scheduler }),
@@ -267,23 +311,17 @@ export class ParallelJob {
       for (const w of threads) void w.terminate();
       throw err;
     }
-    for (const name of Object.keys(options.outputs)) {
-      if (!names.includes(name)) {
-        for (const w of threads) void w.terminate();
-        throw new IllegalArgumentError(
-          `connectParallel: the module has no output "${name}" (its outputs: ${names.join(', ')})`,
-        );
-      }
+    try {
+      return new ParallelJob(
+        options as ParallelOptions<unknown, Record<string, HasNode<unknown>>>,
+        threads,
+        names,
+        groups,
+      );
+    } catch (err) {
+      for (const w of threads) void w.terminate();
+      throw err;
     }
-    const wanted = names.filter((n) => options.outputs[n] !== undefined);
-    for (const w of threads) w.postMessage({ kind: 'outputs', names: wanted } satisfies ToWorker);
-    return new ParallelJob(
-      options as ParallelOptions<unknown, Record<string, HasNode<unknown>>>,
-      threads,
-      wanted.length,
-      wanted,
-      groups,
-    );
   }
 
   /** Starts the main thread's job, and the key groups' tasks with it. */
