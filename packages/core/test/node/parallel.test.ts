@@ -11,6 +11,7 @@ import {
   FileSink,
   type FromKeyGroup,
 } from '../../src/node/index';
+import type pipeline from './parallel-pipeline';
 import { allReadings, type Options, type Reading } from './parallel-pipeline';
 
 const MODULE = new URL('./parallel-pipeline.ts', import.meta.url);
@@ -155,6 +156,45 @@ describe('connectParallel: a pipeline split by key group over worker threads', (
         .sort(),
     );
   }, 60_000);
+
+  it('a stage over two outputs at once: windows and late readings counted in the main thread', async () => {
+    const o: Options = { seed: 3, readings: 4000, meters: 12, skew: 5 };
+    let windows = 0;
+    let late = 0;
+    const job = await connectParallel<Options, ReturnType<typeof pipeline>>(MODULE, {
+      workers: 2,
+      keyGroups: KEY_GROUPS,
+      options: o,
+      stage: (merged) => ({
+        windows: merged.perMeter
+          .sinkTo({ write: (v: readonly unknown[]) => void (windows += v.length) })
+          .name('count-windows'),
+        late: merged.late
+          .sinkTo({ write: (v: readonly unknown[]) => void (late += v.length) })
+          .name('count-late'),
+      }),
+    });
+    job.start();
+    await job.done;
+    expect(windows).toBe(expected(o).perMeter.length);
+    expect(late).toBe(expected(o).late.length);
+    // only the outputs the stage read came from the workers: not perZone
+    expect(
+      Object.keys(job.metrics())
+        .filter((n) => n.startsWith('output:'))
+        .sort(),
+    ).toEqual(['output:late', 'output:perMeter']);
+  }, 60_000);
+
+  it('refuses a stage output named like an output stage', async () => {
+    await expect(
+      connectParallel<Options, ReturnType<typeof pipeline>>(MODULE, {
+        options: { seed: 1, readings: 10, meters: 3, skew: 1 },
+        outputs: { late: (s) => s.sinkTo({ write: () => {} }) },
+        stage: (merged) => ({ late: merged.perZone }),
+      }),
+    ).rejects.toThrow(/"late" is named by both outputs and stage/);
+  }, 30_000);
 
   it('refuses an output the module does not have, and a module without a pipeline', async () => {
     await expect(
