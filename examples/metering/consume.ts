@@ -11,6 +11,7 @@ import {
   readDocument,
   readStreamMeta,
   runPartitions,
+  scanKeys,
 } from '@eventide/redis';
 import type { Observable } from 'rxjs';
 import { ALERT_TYPES, type Alert } from '../domain/alerts';
@@ -82,13 +83,7 @@ async function resetGroup(options: ConsumeOptions, partitions: number): Promise<
   const { connection } = streamOf(options.source);
   const client = await openRedis(connection);
   try {
-    const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, found] = await client.scan(cursor, 'MATCH', `${options.group}:*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...found);
-    } while (cursor !== '0');
+    const keys = await scanKeys(client, `${options.group}:*`);
     if (keys.length > 0) await client.del(...keys);
   } finally {
     client.disconnect();

@@ -9,11 +9,10 @@ import { claimOutputDir, OutputPathError } from '@eventide/core/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { BehaviorSubject } from 'rxjs';
-import { ALERT_TYPES } from '../domain/alerts';
 import { checkReadingsFile, InputFileError } from '../domain/input';
 import { type AlertPattern, DEFAULT_PATTERNS, parsePatternFile } from '../domain/patterns';
 import { type MeteringDashboard, serveMeteringDashboard } from './dashboard';
-import { OUTPUT_FILES } from './outputs';
+import { OUTPUT_FILES, scoreTable } from './outputs';
 import { runMeteringParallel } from './parallel';
 import { DEFAULT_START, type MeteringOutput, type MeteringResult, runMetering } from './pipeline';
 
@@ -395,14 +394,7 @@ const lines = [
   '',
   ...(r.scores.length === 0
     ? [`${n(r.alerts)} alerts, not scored: give --labels to score them`]
-    : [
-        'alert               alerts  true+  labels  caught  precision  recall  detectable recall',
-        ...ALERT_TYPES.map((t) => {
-          const s = r.scores.find((x) => x.type === t)!;
-          return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}  ${s.detectableRecall.toFixed(2).padStart(4)} of ${String(s.detectableLabels).padStart(4)}`;
-        }),
-        'recall: of every label of the types an alert answers to; detectable: of those the run holds enough of',
-      ]),
+    : [...scoreTable(r.scores)]),
   '',
   `outputs in ${shown(dir)}/: hourly-by-zip, hourly-by-borough, daily-use, alerts, late-readings, invalid (.${format})`,
   ...(db === undefined

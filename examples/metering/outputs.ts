@@ -6,8 +6,10 @@ import { csvHeader, csvLine } from '@eventide/generator';
 import { type SqlDatabase, SqlSink, type Table } from '@eventide/sql';
 import { parse } from 'csv-parse/sync';
 import type { Alert } from '../domain/alert';
+import { ALERT_TYPES } from '../domain/alerts';
 import type { DailyUse, HourlyTotal } from '../domain/rollups';
 import { invalidRow, lateRow } from '../domain/rows';
+import type { Score } from '../domain/scoring';
 import { TABLES } from '../domain/store';
 import type { Usage } from '../domain/usage';
 
@@ -144,4 +146,16 @@ export function sqlSinkOf<T>(
       row: (refused, reason) => ({ reason, operator: 'sql', row: JSON.stringify(refused) }),
     },
   });
+}
+
+/** The summary's score table: one line per alert type, with a header and what recall means. */
+export function scoreTable(scores: readonly Score[]): string[] {
+  return [
+    'alert               alerts  true+  labels  caught  precision  recall  detectable recall',
+    ...ALERT_TYPES.map((t) => {
+      const s = scores.find((x) => x.type === t)!;
+      return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}  ${s.detectableRecall.toFixed(2).padStart(4)} of ${String(s.detectableLabels).padStart(4)}`;
+    }),
+    'recall: of every label of the types an alert answers to; detectable: of those the run holds enough of',
+  ];
 }

@@ -1,58 +1,29 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { createDatabase } from '../../scripts/postgres-server';
 import { MeteringStore, TABLES } from '../domain/store';
 import { readRows } from './outputs';
+import { finish, runScript } from './processes';
 
 // The main job killed with SIGKILL at random moments, then run again with the same command:
 // its output files must hold exactly the lines of an uninterrupted run, and its database (SQLite
 // by default, PostgreSQL with --db) exactly the rows.
 
-const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARGS = ['--services', '120', '--days', '3', '--seed', '11', '--checkpoint-every', '0.05'];
 
 function start(out: string, workers: number, db?: string): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--conditions=@eventide/source',
-      '--import',
-      'tsx',
-      'metering/main.ts',
-      ...ARGS,
-      '--workers',
-      String(workers),
-      '--out',
-      out,
-      ...(db === undefined ? [] : ['--db', db]),
-    ],
-    { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-}
-
-/** A run's end. A run that takes over 2 minutes (a few seconds is normal) is killed and fails the test with what it printed. */
-function finish(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const watchdog = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`a run of the main job hung for 2 minutes; it printed:\n${stdout}\n${stderr}`));
-    }, 120_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(watchdog);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runScript('metering/main.ts', [
+    ...ARGS,
+    '--workers',
+    String(workers),
+    '--out',
+    out,
+    ...(db === undefined ? [] : ['--db', db]),
+  ]);
 }
 
 /** The checkpoint files under `dir` (the job's or its workers'). */

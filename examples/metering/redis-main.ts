@@ -3,9 +3,8 @@
 import { resolve } from 'node:path';
 import { claimOutputDir, OutputPathError } from '@eventide/core/node';
 import { RedisConnectionError, redactUrl } from '@eventide/redis';
-import { ALERT_TYPES } from '../domain/alerts';
 import { consumeFromRedis } from './consume';
-import { OUTPUT_FILES } from './outputs';
+import { OUTPUT_FILES, scoreTable } from './outputs';
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -104,11 +103,7 @@ export async function mainFromRedis(
     }
     lines.push(
       '',
-      'alert               alerts  true+  labels  caught  precision  recall  detectable recall',
-      ...ALERT_TYPES.map((t) => {
-        const s = r.scores.find((x) => x.type === t)!;
-        return `${t.padEnd(18)} ${String(s.alerts).padStart(7)} ${String(s.truePositives).padStart(6)} ${String(s.labels).padStart(7)} ${String(s.detected).padStart(7)}  ${s.precision.toFixed(2).padStart(9)}  ${s.recall.toFixed(2).padStart(6)}  ${s.detectableRecall.toFixed(2).padStart(4)} of ${String(s.detectableLabels).padStart(4)}`;
-      }),
+      ...scoreTable(r.scores),
       '',
       `every partition has finished; outputs of all ${r.partitions} combined in ${dir}/ (each partition's in partitions/<p>/), alerts also in the Redis stream ${group}:alerts`,
     );

@@ -1,62 +1,34 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { openRedis } from '@eventide/redis';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type {} from '../../scripts/redis-server';
 import { readRows } from './outputs';
+import { finish as finishProcess, runScript } from './processes';
 
 // The main job on a Redis stream, as users run it: eventide-gen publishes, `pnpm start -- --source`
 // consumes, several processes share the partitions, and one is killed with SIGKILL mid-run.
 
 const url = inject('redisUrl');
-const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-function consumer(stream: string, group: string, out: string, extra: string[] = []): ChildProcess {
-  return spawn(
-    process.execPath,
-    [
-      '--conditions=@eventide/source',
-      '--import',
-      'tsx',
-      'metering/main.ts',
-      '--source',
-      `${url}/${stream}`,
-      '--group',
-      group,
-      '--out',
-      out,
-      '--checkpoint-every',
-      '0.1',
-      '--lease-ms',
-      '3000',
-      ...extra,
-    ],
-    { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+/** A member of `group` consuming `stream` from `server` (default the suite's Redis). */
+function consumer(
+  stream: string,
+  group: string,
+  out: string,
+  extra: string[] = [],
+  server = url,
+): ChildProcess {
+  return runScript('metering/main.ts', [
+    ...['--source', `${server}/${stream}`, '--group', group, '--out', out],
+    ...['--checkpoint-every', '0.1', '--lease-ms', '3000', ...extra],
+  ]);
 }
 
-function finish(
-  child: ChildProcess,
-): Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  child.stdout!.on('data', (d) => (stdout += d));
-  child.stderr!.on('data', (d) => (stderr += d));
-  return new Promise((resolve, reject) => {
-    const watchdog = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`a consumer hung for 3 minutes; it printed:\n${stdout}\n${stderr}`));
-    }, 180_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(watchdog);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const finish = (child: ChildProcess) => finishProcess(child, 'a consumer', 180_000);
 
 const sorted = (dir: string, name: 'daily' | 'alerts' | 'late' | 'invalid') =>
   readRows(dir, name, 'csv')
@@ -68,18 +40,10 @@ let stream: string;
 beforeAll(async () => {
   client = await openRedis(url);
   stream = `readings-${randomBytes(3).toString('hex')}`;
-  const gen = spawn(
-    process.execPath,
-    [
-      '--conditions=@eventide/source',
-      '--import',
-      'tsx',
-      '../packages/generator/src/cli/bin.ts',
-      ...['--services', '300', '--days', '4', '--seed', '7', '--anomalies', 'on', '--faults', 'on'],
-      ...['--to', `${url}/${stream}`, '--partitions', '8'],
-    ],
-    { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const gen = runScript('../packages/generator/src/cli/bin.ts', [
+    ...['--services', '300', '--days', '4', '--seed', '7', '--anomalies', 'on', '--faults', 'on'],
+    ...['--to', `${url}/${stream}`, '--partitions', '8'],
+  ]);
   const { code, stdout } = await finish(gen);
   expect(stdout).toMatch(/published .* 8 partitions/);
   expect(code).toBe(0);
@@ -164,20 +128,7 @@ describe('the main job on Redis Streams', () => {
     const r2 = await finish(consumer(stream, 'g', out, ['--services', '10']));
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/leave out --services/);
-    const wrong = spawn(
-      process.execPath,
-      [
-        '--conditions=@eventide/source',
-        '--import',
-        'tsx',
-        'metering/main.ts',
-        '--source',
-        `${url.replace(/\/\/:[^@]*@/, '//:nope@')}/${stream}`,
-        '--out',
-        out,
-      ],
-      { cwd: examples, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const wrong = consumer(stream, 'g', out, [], url.replace(/\/\/:[^@]*@/, '//:nope@'));
     const r3 = await finish(wrong);
     expect(r3.code).toBe(2);
     expect(r3.stderr).toMatch(/refused the credentials/);

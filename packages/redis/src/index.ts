@@ -43,5 +43,6 @@ export {
   partitionKey,
   partitionOf,
   type StreamEntry,
+  scanKeys,
   VALUE_FIELD,
 } from './streams';

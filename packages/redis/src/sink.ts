@@ -8,6 +8,7 @@ import {
   metaKey,
   partitionKey,
   partitionOf,
+  scanKeys,
   VALUE_FIELD,
 } from './streams';
 
@@ -93,12 +94,7 @@ export class RedisStreamPublisher<T> {
       const keys = [metaKey(stream)];
       const partitions = Number(await client.hget(metaKey(stream), 'partitions'));
       for (let p = 0; p < partitions; p++) keys.push(partitionKey(stream, p));
-      let cursor = '0';
-      do {
-        const [next, found] = await client.scan(cursor, 'MATCH', documentKey(stream, '*'), 'COUNT', 1000);
-        cursor = next;
-        keys.push(...found);
-      } while (cursor !== '0');
+      keys.push(...(await scanKeys(client, documentKey(stream, '*'))));
       return await client.del(...keys);
     } finally {
       client.disconnect();
@@ -236,18 +232,8 @@ export class RedisStreamSink<T> implements TwoPhaseCommitSink<T, OpenTransaction
     if (pending === undefined) await this.client.hdel(this.committedKey, this.options.writer);
     for (const p of pending ?? []) await this.commit(p);
     const keep = new Set((pending ?? []).map((p) => p.staging));
-    for (const key of await this.stagedKeys()) if (!keep.has(key)) await this.client.del(key);
-  }
-
-  private async stagedKeys(): Promise<string[]> {
-    const found: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.client!.scan(cursor, 'MATCH', `${this.prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      found.push(...keys);
-    } while (cursor !== '0');
-    return found;
+    for (const key of await scanKeys(this.client, `${this.prefix}*`))
+      if (!keep.has(key)) await this.client.del(key);
   }
 
   begin(checkpointId: number): OpenTransaction {

@@ -90,3 +90,15 @@ export function fieldsOf(flat: readonly string[]): Record<string, string> {
   for (let i = 0; i + 1 < flat.length; i += 2) out[flat[i]!] = flat[i + 1]!;
   return out;
 }
+
+/** Every key matching `pattern` (`SCAN … MATCH`, which does not block the server as `KEYS` does). */
+export async function scanKeys(client: Redis, pattern: string): Promise<string[]> {
+  const found: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    found.push(...keys);
+  } while (cursor !== '0');
+  return found;
+}

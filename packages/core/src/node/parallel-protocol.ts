@@ -28,7 +28,7 @@ export type ToWorker =
 export type Tagged = { readonly o: number; readonly item: TimelineItem<unknown> };
 
 export type FromWorker =
-  | { readonly kind: 'ready'; readonly outputs: readonly string[] }
+  | { readonly kind: 'ready'; readonly outputs: readonly string[] | undefined }
   | { readonly kind: 'items'; readonly group: number; readonly items: readonly Tagged[] }
   | { readonly kind: 'barrier'; readonly group: number; readonly id: number; readonly state: TaskState }
   | { readonly kind: 'end'; readonly group: number; readonly state: FinishedTask }
@@ -48,4 +48,6 @@ export interface WorkerSetup {
   readonly maxChunksInFlight: number;
   /** Registers tsx first (a TypeScript pipeline module). */
   readonly tsx?: string;
+  /** This worker names the module's outputs in its `ready` (one worker is enough). */
+  readonly describe: boolean;
 }

@@ -122,9 +122,11 @@ async function main(): Promise<void> {
       `${setup.module} exports no pipeline: export default (or export const pipeline =) a function of the key group`,
     );
   }
-  // the outputs' names, from a pipeline built once and never run
-  const all = Object.keys(build({ keyGroup: 0, keyGroups: setup.keyGroups, options: setup.options }));
-  let names: readonly string[] = all;
+  // the outputs' names, from a pipeline built once and never run (in one worker only)
+  const all = setup.describe
+    ? Object.keys(build({ keyGroup: 0, keyGroups: setup.keyGroups, options: setup.options }))
+    : undefined;
+  let names: readonly string[] = all ?? [];
   const tasks = new Map<number, Task>();
   port.on('message', (m: ToWorker) => {
     try {

@@ -102,6 +102,9 @@ type Entry =
   | { readonly kind: 'barrier'; readonly id: number; readonly state: TaskState }
   | { readonly kind: 'end'; readonly state: TaskState };
 
+/** A record from a key group in the main thread: which output it belongs to, and the value. */
+type FromGroup = FromKeyGroup<unknown> & { readonly o: number };
+
 /**
  * A job split by key group over worker threads (`connectParallel`). Its main thread runs what the
  * `outputs` stages do with the groups' outputs, and the sinks; `done`, `stop()` and `metrics$`
@@ -149,7 +152,7 @@ export class ParallelJob {
     // The main thread's job: one source per key group (its position is the group's task state),
     // merged; each output taken out of the merged stream and given to its stage.
     const sources = this.slots.map((_, g) =>
-      new DataStream<Tagged & { g: number }>(this.groupSource(g)).name(`key-group-${g}`),
+      new DataStream<FromGroup>(this.groupSource(g)).name(`key-group-${g}`),
     );
     const merged =
       sources.length === 1 ? sources[0]! : sources[0]!.union(...sources.slice(1)).name('key-groups');
@@ -167,13 +170,10 @@ export class ParallelJob {
         }
         const o = wanted.length;
         wanted.push(name);
-        out = merged
-          .filter((t) => t.o === o)
-          .name(`from-key-groups:${name}`)
-          .map(
-            (t) => ({ keyGroup: t.g, value: (t.item as { value: unknown }).value }) as FromKeyGroup<unknown>,
-          )
-          .name(`output:${name}`);
+        // the record already is a FromKeyGroup (with its output's index beside)
+        out = merged.filter((t) => t.o === o).name(`output:${name}`) as unknown as DataStream<
+          FromKeyGroup<unknown>
+        >;
         taken.set(name, out);
       }
       return out;
@@ -281,20 +281,22 @@ export class ParallelJob {
       );
     }
     const module = String(moduleUrl);
-    const setup: WorkerSetup = {
+    const setup: Omit<WorkerSetup, 'describe'> = {
       module,
       keyGroups: groups,
       options: options.options,
       maxChunksInFlight: options.maxChunksInFlight ?? 8,
       ...tsxFor(module),
     };
-    const threads = Array.from({ length: Math.min(workers, groups) }, () => spawnWorker(setup));
+    const threads = Array.from({ length: Math.min(workers, groups) }, (_, i) =>
+      spawnWorker({ ...setup, describe: i === 0 }),
+    );
     let names: readonly string[] = [];
     try {
       const ready = await Promise.all(
         threads.map(
           (w) =>
-            new Promise<readonly string[]>((resolve, reject) => {
+            new Promise<readonly string[] | undefined>((resolve, reject) => {
               const onMessage = (m: FromWorker) => {
                 if (m.kind === 'ready') {
                   w.off('message', onMessage);
@@ -436,14 +438,14 @@ export class ParallelJob {
   }
 
   /** The main job's source of one key group: the task's outputs, in order, with its watermark. */
-  private groupSource(g: number): SourceNode<Tagged & { g: number }> {
+  private groupSource(g: number): SourceNode<FromGroup> {
     const slot = this.slots[g]!;
     return {
       type: 'source',
       kind: 'key-group',
       name: undefined,
       errorPolicy: 'fail',
-      open: (position): ElementReader<Tagged & { g: number }> => {
+      open: (position): ElementReader<FromGroup> => {
         const state = position as TaskState | undefined;
         slot.position = state;
         this.workerOf(g).postMessage({ kind: 'start', group: g, state } satisfies ToWorker);
@@ -452,11 +454,11 @@ export class ParallelJob {
         let emitted = Number.NEGATIVE_INFINITY;
         const self = this;
         return {
-          read(): Batch<Tagged & { g: number }> | null | Promise<Batch<Tagged & { g: number }> | null> {
-            const take = (): Batch<Tagged & { g: number }> | null | undefined => {
+          read(): Batch<FromGroup> | null | Promise<Batch<FromGroup> | null> {
+            const take = (): Batch<FromGroup> | null | undefined => {
               if (slot.failed !== undefined) throw slot.failed;
               if (slot.atBarrier !== undefined) return undefined;
-              const batch: StreamElement<Tagged & { g: number }>[] = [];
+              const batch: StreamElement<FromGroup>[] = [];
               let chunks = 0;
               while (slot.queue.length > 0) {
                 const e = slot.queue[0]!;
@@ -471,7 +473,7 @@ export class ParallelJob {
                     } else {
                       batch.push({
                         kind: 'record',
-                        value: { ...t, g },
+                        value: { o: t.o, keyGroup: g, value: item.value },
                         timestamp: item.timestamp ?? Number.NaN,
                       });
                     }

@@ -153,6 +153,12 @@ export async function main(
         })
       : null;
     bar?.start(1, 0, { rows: 0 });
+    const onProgress = (done: number, total: number, rows: number) => {
+      if (bar) {
+        bar.setTotal(total);
+        bar.update(done, { rows });
+      }
+    };
     const started = performance.now();
     if (values.to !== undefined) {
       const { publishRun } = await import('./redis');
@@ -160,12 +166,7 @@ export async function main(
         partitions,
         speed,
         force: values.force,
-        onProgress: (done, total, rows) => {
-          if (bar) {
-            bar.setTotal(total);
-            bar.update(done, { rows });
-          }
-        },
+        onProgress,
       });
       bar?.stop();
       const took = (performance.now() - started) / 1000;
@@ -180,12 +181,7 @@ export async function main(
       dir: values.out,
       force: values.force,
       format,
-      onProgress: (done, total, rows) => {
-        if (bar) {
-          bar.setTotal(total);
-          bar.update(done, { rows });
-        }
-      },
+      onProgress,
     });
     bar?.stop();
     const seconds = (performance.now() - started) / 1000;

@@ -1,0 +1,47 @@
+// Tests and benchmarks that run the main job (or eventide-gen) as a user does: a separate Node
+// process from the sources, its output captured, killed if it hangs.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Runs a TypeScript entry (relative to examples/, e.g. `metering/main.ts`) in a new process. */
+export function runScript(script: string, args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, ['--conditions=@eventide/source', '--import', 'tsx', script, ...args], {
+    cwd: EXAMPLES,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export interface Ended {
+  readonly code: number | null;
+  readonly signal: string | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * A process's end, with what it printed. One that runs longer than `limitMs` is killed and fails
+ * the test with what it printed, naming `what`.
+ */
+export function finish(
+  child: ChildProcess,
+  what = 'a run of the main job',
+  limitMs = 120_000,
+): Promise<Ended> {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (d) => (stdout += d));
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise((resolve, reject) => {
+    const watchdog = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`${what} hung for ${limitMs / 60_000} minutes; it printed:\n${stdout}\n${stderr}`));
+    }, limitMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(watchdog);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
