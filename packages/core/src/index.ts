@@ -26,6 +26,8 @@ export type {
 export { IllegalArgumentError, OperatorError } from './errors';
 // Key groups: which worker or partition a key belongs to
 export { keyGroupOf, stableHash } from './internal/keys';
+// Messages: credentials out of every printed line
+export { redactCredentials } from './internal/redact';
 export type { OperatorMetrics } from './metrics';
 // Keyed state and timers
 export type {

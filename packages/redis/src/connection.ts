@@ -1,3 +1,4 @@
+import { redactCredentials } from '@eventide/core';
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
@@ -47,7 +48,7 @@ export function parseRedisUrl(url: string): { readonly options: RedisOptions; re
 
 /** The URL with its password replaced by `***`, for messages and logs. */
 export function redactUrl(url: string): string {
-  return url.replace(/(\/\/[^:/@]*:)[^@]*@/, '$1***@');
+  return redactCredentials(url);
 }
 
 function optionsOf(connection: RedisConnection): RedisOptions {

@@ -1,3 +1,4 @@
+import { redactCredentials } from '@eventide/core';
 import type { Client, ClientConfig } from 'pg';
 import {
   isTransientError,
@@ -27,14 +28,7 @@ const MAX_PARAMS = 60_000;
 
 /** A database's address without its password, for messages (a file path comes back as it is). */
 export function redactUrl(url: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) return url;
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return `${url.slice(0, url.indexOf(':'))}://(an address that does not parse)`;
-  }
+  return redactCredentials(url);
 }
 
 /**

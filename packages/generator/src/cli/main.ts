@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { IllegalArgumentError } from '@eventide/core';
+import { IllegalArgumentError, redactCredentials } from '@eventide/core';
 import { OutputPathError } from '@eventide/core/node';
-import { RedisConnectionError, redactUrl } from '@eventide/redis';
 import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
 import { DEFAULT_FAULTS, FAULT_RATES, type FaultConfig } from '../model/config';
@@ -161,7 +160,7 @@ export async function main(
     };
     const started = performance.now();
     if (values.to !== undefined) {
-      const { publishRun } = await import('./redis');
+      const { publishRun } = await loadPublisher();
       const published = await publishRun(run, values.to, {
         partitions,
         speed,
@@ -172,7 +171,7 @@ export async function main(
       const took = (performance.now() - started) / 1000;
       io.stdout.write(
         `${published.rows.toLocaleString('en-US')} readings for ${fleet.services.length} services published in ${took.toFixed(1)} s ` +
-          `(${Math.round(published.rows / took).toLocaleString('en-US')}/s) to ${redactUrl(values.to)}: ` +
+          `(${Math.round(published.rows / took).toLocaleString('en-US')}/s) to ${redactCredentials(values.to)}: ` +
           `${published.partitions} partitions ${published.stream}:0…${published.partitions - 1}, ${published.labels} labels\n`,
       );
       return { code: 0 };
@@ -192,7 +191,8 @@ export async function main(
     );
     return { code: 0 };
   } catch (e) {
-    if (e instanceof RedisConnectionError || e instanceof IllegalArgumentError) {
+    // by name: @eventide/redis is an optional peer, loaded only for --to redis://
+    if (e instanceof IllegalArgumentError || (e instanceof Error && e.name === 'RedisConnectionError')) {
       io.stderr.write(`eventide-gen: ${e.message}\n`);
       return { code: 2 };
     }
@@ -212,6 +212,26 @@ export async function main(
     if (typeof (e as { code?: unknown }).code === 'string' || /^writing /.test((e as Error).message ?? '')) {
       io.stderr.write(`eventide-gen: ${(e as Error).message}\n`);
       return { code: 1 };
+    }
+    throw e;
+  }
+}
+
+/**
+ * The Redis publisher, loaded only when `--to` asks for it: `@eventide/redis` (and its client) is an
+ * optional peer of the generator, so that installing the generator pulls in no broker client.
+ */
+async function loadPublisher(): Promise<typeof import('./redis')> {
+  try {
+    return await import('./redis');
+  } catch (e) {
+    if (
+      (e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND' &&
+      String((e as Error).message).includes('@eventide/redis')
+    ) {
+      throw new IllegalArgumentError(
+        '--to redis:// publishes through @eventide/redis, which is not installed beside the generator: npm i @eventide/redis',
+      );
     }
     throw e;
   }

@@ -1,0 +1,26 @@
+// Credentials out of everything printed. A connection string may carry a password in its userinfo
+// (`postgres://user:secret@host/db`, `redis://:secret@host`) or in its query (`?password=secret`,
+// as libpq and several drivers accept). Laws: the result never contains the secret of any URL in
+// the text; a text without credentials comes back unchanged; redacting twice equals redacting once.
+
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi;
+const QUERY_SECRET = /([?&;](?:password|passwd|pwd|pass|secret|token|sslpassword|access_token)=)[^&\s#;]*/gi;
+
+/**
+ * The text with every password in a URL replaced by `***`: the part after the user name in
+ * `scheme://user:password@host`, and `password=` (and `token=`, `secret=`) query parameters. Use it
+ * on every line a program prints that may hold a connection string.
+ *
+ * @param text - a URL, a command line, or a message that quotes either
+ * @returns the same text without secrets; a user name stays, for context
+ * @example
+ * redactCredentials('resume with: --db postgres://app:s3cret@db:5432/x'); // '… postgres://app:***@db:5432/x'
+ */
+export function redactCredentials(text: string): string {
+  return text
+    .replace(USERINFO, (_, scheme: string, userinfo: string) => {
+      const colon = userinfo.indexOf(':');
+      return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
+    })
+    .replace(QUERY_SECRET, '$1***');
+}

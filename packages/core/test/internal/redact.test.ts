@@ -1,0 +1,64 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { redactCredentials } from '../../src/index';
+
+// a secret that cannot appear in the rest of the text by chance
+const secret = fc
+  .string({ unit: fc.constantFrom(...'abcdefghijkXYZ0123456789!$&()*+,;=~-_.'), minLength: 4, maxLength: 24 })
+  .map((s) => `Q${s}Q`);
+const scheme = fc.constantFrom('postgres', 'postgresql', 'redis', 'rediss', 'kafka', 'https');
+const host = fc.constantFrom('127.0.0.1', 'db.example', '[::1]', 'h');
+
+describe('redactCredentials', () => {
+  it('hides the password of every URL in a line, keeps the user, host and path', () => {
+    fc.assert(
+      fc.property(
+        scheme,
+        fc.constantFrom('', 'app', 'u.ser'),
+        secret,
+        host,
+        secret,
+        (sc, user, pw, h, pw2) => {
+          const a = `${sc}://${user}:${pw}@${h}:5432/db`;
+          const b = `redis://:${pw2}@${h}:6379/readings`;
+          const out = redactCredentials(`resume with: --db ${a} --source ${b}`);
+          expect(out).not.toContain(pw);
+          expect(out).not.toContain(pw2);
+          expect(out).toBe(
+            `resume with: --db ${sc}://${user}:***@${h}:5432/db --source redis://:***@${h}:6379/readings`,
+          );
+        },
+      ),
+    );
+  });
+
+  it('hides a password that holds an unescaped @, as URL parsers read it (the last @ ends the userinfo)', () => {
+    expect(redactCredentials('postgres://u:p@ss@h/db')).toBe('postgres://u:***@h/db');
+    expect(new URL('postgres://u:p@ss@h/db').hostname).toBe('h');
+  });
+
+  it('hides password= and token= query parameters', () => {
+    expect(redactCredentials('postgres://h/db?user=a&password=hunter2&sslmode=require')).toBe(
+      'postgres://h/db?user=a&password=***&sslmode=require',
+    );
+    expect(redactCredentials('kafka://h:9092/t?token=abc')).toBe('kafka://h:9092/t?token=***');
+  });
+
+  it('leaves text without credentials as it is, and is idempotent', () => {
+    for (const t of [
+      './out/eventide.db',
+      'postgres://app@h/db',
+      'redis://127.0.0.1:6379/x',
+      'a:b@c',
+      'mailto:x@y',
+    ]) {
+      expect(redactCredentials(t)).toBe(t);
+    }
+    fc.assert(
+      fc.property(fc.string({ maxLength: 80 }), (t) => {
+        const once = redactCredentials(t);
+        expect(redactCredentials(once)).toBe(once);
+      }),
+    );
+  });
+});
