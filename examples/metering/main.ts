@@ -60,6 +60,7 @@ Usage: pnpm start [-- options]
                    metering/patterns.json); with --follow, a changed file is picked up while the
                    job runs
   --follow         replay the readings in simulated time instead of as fast as possible
+                   (without a terminal, a "progress: N%" line goes to stderr every tenth)
   --speed <n>      with --follow: simulated seconds per real second (default 3600, an hour a
                    second; a week then takes about 3 minutes)
   --source <url>   consume readings eventide-gen published to Redis (eventide-gen --to):
@@ -348,12 +349,22 @@ try {
           },
         }),
   };
+  // Without a terminal, a live replay (--follow) says how far it is every tenth of the run, so a
+  // log (or a test waiting for a moment of the run) can follow it.
+  let tenths = 0;
   const progress = (done: number, total: number, rows: number) => {
     if (bar) {
       if (!barStarted) bar.start(total, 0, { rows: 0 });
       barStarted = true;
       bar.setTotal(total);
       bar.update(Math.floor(done), { rows });
+    } else if (values.follow && total > 0) {
+      while (tenths < 10 && done >= (total * (tenths + 1)) / 10) {
+        tenths += 1;
+        process.stderr.write(
+          `progress: ${tenths * 10}% (${Math.floor(done)} of ${total} intervals, ${rows} readings)\n`,
+        );
+      }
     }
   };
   result = inThread

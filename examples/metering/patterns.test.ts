@@ -55,8 +55,16 @@ describe('main job --patterns', () => {
       stdout += d;
     });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    // a while into the run: drop "stopped-reporting", add a night-use alert
-    await new Promise((r) => setTimeout(r, 6000));
+    // a third into the run (the job reports it, however loaded the machine): drop
+    // "stopped-reporting", add a night-use alert
+    await new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (/progress: [4-9]0%/.test(stderr)) resolve();
+        else if (child.exitCode !== null) reject(new Error(`the job ended before 40%: ${stderr}`));
+        else setTimeout(check, 50);
+      };
+      check();
+    });
     const nightUse = {
       id: 'night-use',
       version: 1,
