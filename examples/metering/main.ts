@@ -303,6 +303,11 @@ const output: MeteringOutput = {
             ...dashboard.samples.map((x) => `  customer page of ${x.service}: ${x.url}`),
           ];
           process.stdout.write(`${lines.join('\n')}\n`);
+          if (!isLoopback(values.host as string)) {
+            process.stderr.write(
+              `warning: the dashboard listens on ${values.host} over plain HTTP, and its address carries the access token: anyone on that network who sees the traffic can open it. Put it behind TLS (a reverse proxy) or keep --host 127.0.0.1\n`,
+            );
+          }
         },
       }
     : {}),
@@ -424,4 +429,9 @@ if (dashboard !== undefined) {
     process.once('SIGTERM', () => resolve());
   });
   await dashboard.close();
+}
+
+/** 127.0.0.0/8, ::1 and localhost: reachable from this machine only. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
@@ -153,6 +154,9 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
   });
 
   // Updates: each change set is one SSE event, numbered; the last REPLAY are kept for reconnects.
+  // An id names this server too (`<instance>.<n>`): a browser that reconnects with an id from an
+  // earlier process (the job restarted) gets a snapshot, never another run's deltas.
+  const instance = randomBytes(6).toString('hex');
   let seq = 0;
   const kept: { id: number; text: string }[] = [];
   const clients = new Set<ServerResponse>();
@@ -168,7 +172,7 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     const delta = board.take();
     if (delta === undefined) return;
     seq += 1;
-    const text = `id: ${seq}\nevent: delta\ndata: ${JSON.stringify(delta)}\n\n`;
+    const text = `id: ${instance}.${seq}\nevent: delta\ndata: ${JSON.stringify(delta)}\n\n`;
     kept.push({ id: seq, text });
     if (kept.length > REPLAY) kept.shift();
     for (const res of clients) send(res, text);
@@ -218,19 +222,21 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     // A new viewer gets everything as of the last update: pending changes go out first.
     flush();
     res.writeHead(200, {
+      ...SECURITY,
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
     const header = req.headers['last-event-id'] ?? url.searchParams.get('lastEventId') ?? undefined;
-    const last = header === undefined ? Number.NaN : Number(header);
+    const id = typeof header === 'string' ? /^([0-9a-f]{12})\.(\d{1,15})$/.exec(header) : null;
+    const last = id !== null && id[1] === instance ? Number(id[2]) : Number.NaN;
     let text = 'retry: 1000\n\n';
     const first = kept[0]?.id ?? seq + 1;
     if (Number.isInteger(last) && last <= seq && last >= first - 1) {
       for (const k of kept) if (k.id > last) text += k.text;
     } else {
-      text += `id: ${seq}\nevent: snapshot\ndata: ${JSON.stringify(board.snapshot())}\n\n`;
+      text += `id: ${instance}.${seq}\nevent: snapshot\ndata: ${JSON.stringify(board.snapshot())}\n\n`;
     }
     res.write(text);
     clients.add(res);
@@ -253,8 +259,9 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     let page: CustomerPage | undefined;
     try {
       page = await c.page(subject);
-    } catch (e) {
-      return plain(res, 500, `could not read this page: ${(e as Error).message}`);
+    } catch {
+      // the reason stays on this side: a page says what failed, not the internals of why
+      return plain(res, 500, 'could not read this page; try again later');
     }
     if (page === undefined) return plain(res, 404, 'no such service');
     json(res, { ...page, timeZone });
@@ -267,8 +274,29 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     res.end(f.body);
   };
 
+  // Whatever a request holds, it gets a status code and nothing else: no parse error, no throw in
+  // a handler, no socket error reaches the job.
   const server = createServer((req, res) => {
-    const url = new URL(req.url ?? '/', 'http://dashboard');
+    try {
+      route(req, res);
+    } catch {
+      if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
+      else res.destroy();
+    }
+  });
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable)
+      socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+    else socket.destroy();
+  });
+  const route = (req: IncomingMessage, res: ServerResponse) => {
+    res.on('error', () => res.destroy());
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'http://dashboard');
+    } catch {
+      return plain(res, 400, 'bad request: the address does not parse');
+    }
     const path = url.pathname;
     if (req.method !== 'GET' && req.method !== 'HEAD') return plain(res, 405, 'only GET');
     if (path.startsWith('/assets/')) return file(res, path.slice('/assets/'.length));
@@ -284,7 +312,10 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
       } catch {
         return plain(res, 400, 'bad service id');
       }
-      void customer(req, res, url, subject, service[1] !== undefined);
+      customer(req, res, url, subject, service[1] !== undefined).catch(() => {
+        if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
+        else res.destroy();
+      });
       return;
     }
     if (!['/', '/api/meta', '/api/events'].includes(path)) return plain(res, 404, 'not found');
@@ -295,7 +326,7 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
       return res.end(meta);
     }
     events(req, res, url);
-  });
+  };
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

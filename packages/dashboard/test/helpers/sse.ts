@@ -14,6 +14,7 @@ export interface SseEvent {
 export class SseClient {
   readonly events: SseEvent[] = [];
   status = 0;
+  headers: IncomingMessage['headers'] = {};
   private res: IncomingMessage | undefined;
   private waiters: (() => void)[] = [];
   private buffer = '';
@@ -29,6 +30,7 @@ export class SseClient {
         (res) => {
           c.res = res;
           c.status = res.statusCode ?? 0;
+          c.headers = res.headers;
           res.setEncoding('utf8');
           res.on('data', (chunk: string) => c.feed(chunk));
           res.on('error', () => {});
