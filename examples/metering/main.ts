@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, unwatchFile, watchFile, wr
 import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { StopOptions } from '@eventide/core';
-import { claimOutputDir, OutputPathError } from '@eventide/core/node';
+import { redactCredentials, type StopOptions, withCredentialsFrom } from '@eventide/core';
+import { claimOutputDir, OutputPathError, redactStandardStreams } from '@eventide/core/node';
 import { isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { BehaviorSubject } from 'rxjs';
@@ -37,7 +37,9 @@ Usage: pnpm start [-- options]
   --format <fmt>   csv (default) or ndjson
   --out <dir>      output directory (default out)
   --db <where>     also write the results to a database, exactly once: a SQLite file (default
-                   <out>/metering.db), a postgres://user:password@host:port/db URL, or none
+                   <out>/metering.db), a postgres://user:password@host:port/db URL, or none;
+                   EVENTIDE_DB_URL is used when --db is left out, and gives the password of a
+                   --db URL written without one (so that ps does not show it)
   --checkpoint-dir <dir>
                    where checkpoints go (default <out>/.checkpoints); run the same command
                    again after a crash or a stop to resume from the latest checkpoint
@@ -64,7 +66,8 @@ Usage: pnpm start [-- options]
   --speed <n>      with --follow: simulated seconds per real second (default 3600, an hour a
                    second; a week then takes about 3 minutes)
   --source <url>   consume readings eventide-gen published to Redis (eventide-gen --to):
-                   redis://:<password>@<host>:<port>/<stream>; one pipeline per partition,
+                   redis://:<password>@<host>:<port>/<stream> (or without the password, taken
+                   from EVENTIDE_REDIS_URL for the same host); one pipeline per partition,
                    checkpoints in Redis, outputs under <out>/partitions/<p>/ and, once every
                    partition has finished, combined in <out>/
   --group <name>   with --source: processes with the same group share the partitions; one that
@@ -83,6 +86,9 @@ after a last checkpoint.
 
 const argv = process.argv.slice(2);
 if (argv[0] === '--') argv.shift();
+// Every line printed (the job's own, a library's message, a stack trace) goes out without the
+// passwords of the URLs it was given.
+redactStandardStreams();
 
 /** One line saying what is wrong, exit 2; `usage` adds where the options are explained. */
 function fail(message: string, usage = true): never {
@@ -134,6 +140,8 @@ if (values.help) {
   process.exit(0);
 }
 if (values.source !== undefined) {
+  // the password may come from the environment rather than the command line, where ps shows it
+  values.source = withCredentialsFrom(values.source as string, process.env.EVENTIDE_REDIS_URL);
   const { mainFromRedis } = await import('./redis-main');
   process.exit(await mainFromRedis(values, argv, fail));
 }
@@ -194,9 +202,15 @@ if (!values['no-limits'] && (services > MAX_SERVICES || readingsEstimate > MAX_R
     `${services.toLocaleString('en-US')} services × ${days} days is about ${Math.round(readingsEstimate).toLocaleString('en-US')} readings, above the limit of ${MAX_READINGS.toLocaleString('en-US')} readings and ${MAX_SERVICES.toLocaleString('en-US')} services; pass --no-limits to run it anyway`,
   );
 }
-const dbFlag = (values.db as string | undefined) ?? join(dir, 'metering.db');
+const dbEnv = process.env.EVENTIDE_DB_URL;
+const dbFlag = (values.db as string | undefined) ?? (dbEnv || undefined) ?? join(dir, 'metering.db');
 if (dbFlag.length === 0) fail('--db needs a SQLite file, a postgres:// URL or none');
-const db = dbFlag === 'none' ? undefined : isPostgresUrl(dbFlag) ? dbFlag : resolve(base, dbFlag);
+const db =
+  dbFlag === 'none'
+    ? undefined
+    : isPostgresUrl(dbFlag)
+      ? withCredentialsFrom(dbFlag, dbEnv)
+      : resolve(base, dbFlag);
 if (inputFile !== undefined) {
   // a file that cannot be read at all stops here, before anything runs
   try {
@@ -389,8 +403,12 @@ bar?.stop();
 if (!result.stopped) rmSync(stamp, { force: true });
 if (result.stopped) {
   const again = process.argv.slice(2).filter((a) => a !== '--fresh' && a !== '--');
+  const resume = redactCredentials(`pnpm start${again.length > 0 ? ` -- ${again.join(' ')}` : ''}`);
   process.stdout.write(
-    `stopped by ${signalled ?? 'request'} after checkpoint ${result.checkpoints.lastId ?? '(none)'}; resume with: pnpm start${again.length > 0 ? ` -- ${again.join(' ')}` : ''}\n`,
+    `stopped by ${signalled ?? 'request'} after checkpoint ${result.checkpoints.lastId ?? '(none)'}; resume with: ${resume}\n` +
+      (resume.includes(':***@')
+        ? '(passwords are not printed: give them again, or keep them in EVENTIDE_DB_URL / EVENTIDE_REDIS_URL)\n'
+        : ''),
   );
   await dashboard?.close();
   process.exit(130);

@@ -6,11 +6,16 @@ import { fileURLToPath } from 'node:url';
 
 export const EXAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Runs a TypeScript entry (relative to examples/, e.g. `metering/main.ts`) in a new process. */
-export function runScript(script: string, args: readonly string[]): ChildProcess {
+/** Runs a TypeScript entry (relative to examples/, e.g. `metering/main.ts`) in a new process, with `env` added. */
+export function runScript(
+  script: string,
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): ChildProcess {
   return spawn(process.execPath, ['--conditions=@eventide/source', '--import', 'tsx', script, ...args], {
     cwd: EXAMPLES,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
   });
 }
 

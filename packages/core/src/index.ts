@@ -27,7 +27,7 @@ export { IllegalArgumentError, OperatorError } from './errors';
 // Key groups: which worker or partition a key belongs to
 export { keyGroupOf, stableHash } from './internal/keys';
 // Messages: credentials out of every printed line
-export { redactCredentials } from './internal/redact';
+export { redactCredentials, withCredentialsFrom } from './internal/redact';
 export type { OperatorMetrics } from './metrics';
 // Keyed state and timers
 export type {

@@ -24,3 +24,33 @@ export function redactCredentials(text: string): string {
     })
     .replace(QUERY_SECRET, '$1***');
 }
+
+/**
+ * A connection URL given without its password, completed from another one (typically an
+ * environment variable such as `EVENTIDE_DB_URL`), so that secrets need not appear on a command
+ * line where `ps` shows them. The password (and user name, when the URL has none) is taken only
+ * when both name the same scheme, host and port; otherwise `url` comes back as it is.
+ *
+ * @param url - the URL from the command line, e.g. `redis://127.0.0.1:6379/readings`
+ * @param from - the URL holding the credentials, e.g. `process.env.EVENTIDE_REDIS_URL`
+ * @returns `url` with the credentials of `from`, or `url` unchanged
+ * @example
+ * withCredentialsFrom('redis://h:6379/readings', 'redis://:s3cret@h:6379'); // 'redis://:s3cret@h:6379/readings'
+ */
+export function withCredentialsFrom(url: string, from: string | undefined): string {
+  if (from === undefined || from === '') return url;
+  let u: URL;
+  let f: URL;
+  try {
+    u = new URL(url);
+    f = new URL(from);
+  } catch {
+    return url;
+  }
+  if (u.password !== '' || f.password === '') return url;
+  if (u.protocol !== f.protocol || u.hostname !== f.hostname || u.port !== f.port) return url;
+  if (u.username === '') u.username = f.username;
+  else if (u.username !== f.username) return url;
+  u.password = f.password;
+  return u.toString();
+}

@@ -14,3 +14,4 @@ export {
   type ParallelOptions,
   type ParallelPipeline,
 } from './parallel';
+export { redactStandardStreams } from './redact-streams';

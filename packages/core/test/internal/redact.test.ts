@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { redactCredentials } from '../../src/index';
+import { redactCredentials, withCredentialsFrom } from '../../src/index';
 
 // a secret that cannot appear in the rest of the text by chance
 const secret = fc
@@ -60,5 +60,33 @@ describe('redactCredentials', () => {
         expect(redactCredentials(once)).toBe(once);
       }),
     );
+  });
+});
+
+describe('withCredentialsFrom', () => {
+  it('completes a URL without a password from one naming the same scheme, host and port', () => {
+    expect(withCredentialsFrom('redis://127.0.0.1:6379/readings', 'redis://:pw@127.0.0.1:6379')).toBe(
+      'redis://:pw@127.0.0.1:6379/readings',
+    );
+    expect(withCredentialsFrom('postgres://h:5432/db', 'postgres://app:pw@h:5432/other')).toBe(
+      'postgres://app:pw@h:5432/db',
+    );
+    expect(withCredentialsFrom('postgres://app@h:5432/db', 'postgres://app:pw@h:5432')).toBe(
+      'postgres://app:pw@h:5432/db',
+    );
+  });
+
+  it('never sends a password to another host, port, scheme or user, nor replaces one given', () => {
+    const from = 'redis://:pw@h:6379';
+    for (const url of [
+      'redis://other:6379/x',
+      'redis://h:6380/x',
+      'rediss://h:6379/x',
+      'redis://:given@h:6379/x',
+      'not a url',
+    ])
+      expect(withCredentialsFrom(url, from)).toBe(url);
+    expect(withCredentialsFrom('postgres://bob@h/db', 'postgres://alice:pw@h')).toBe('postgres://bob@h/db');
+    expect(withCredentialsFrom('redis://h:6379/x', undefined)).toBe('redis://h:6379/x');
   });
 });

@@ -1,5 +1,9 @@
 #!/usr/bin/env node
+import { redactStandardStreams } from '@eventide/core/node';
 import { main } from './main';
+
+// Every line printed goes out without the passwords of the URLs it was given.
+redactStandardStreams();
 
 main(process.argv.slice(2)).then(
   ({ code }) => {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { IllegalArgumentError, redactCredentials } from '@eventide/core';
+import { IllegalArgumentError, redactCredentials, withCredentialsFrom } from '@eventide/core';
 import { OutputPathError } from '@eventide/core/node';
 import { SingleBar } from 'cli-progress';
 import { GeneratorConfigError } from '../errors';
@@ -30,7 +30,8 @@ Usage: eventide-gen [options]
   --force             replace those files even in a directory eventide-gen did not write
                       (with --to: replace a stream that already holds a run)
   --to <url>          publish to a Redis stream instead of writing files:
-                      redis://:<password>@<host>:<port>/<stream> (rediss:// for TLS); readings go
+                      redis://:<password>@<host>:<port>/<stream> (rediss:// for TLS; without the
+                      password it is taken from EVENTIDE_REDIS_URL for the same host); readings go
                       to <stream>:0 … <stream>:<p-1> by service, labels and registrations beside
   --partitions <n>    with --to: the stream's partitions (default 8)
   --speed <n>         with --to: publish in simulated time, n simulated seconds per second
@@ -161,7 +162,9 @@ export async function main(
     const started = performance.now();
     if (values.to !== undefined) {
       const { publishRun } = await loadPublisher();
-      const published = await publishRun(run, values.to, {
+      // the password may come from the environment rather than the command line, where ps shows it
+      const to = withCredentialsFrom(values.to, process.env.EVENTIDE_REDIS_URL);
+      const published = await publishRun(run, to, {
         partitions,
         speed,
         force: values.force,
