@@ -6,7 +6,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { parseArgs } from 'node:util';
 import { redactCredentials, type StopOptions, withCredentialsFrom } from '@eventide/core';
 import { claimOutputDir, OutputPathError, redactStandardStreams } from '@eventide/core/node';
-import { isPostgresUrl, redactUrl } from '@eventide/sql';
+import { checkSqlitePath, isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { BehaviorSubject } from 'rxjs';
 import { checkReadingsFile, InputFileError } from '../domain/input';
@@ -211,6 +211,14 @@ const db =
     : isPostgresUrl(dbFlag)
       ? withCredentialsFrom(dbFlag, dbEnv)
       : resolve(base, dbFlag);
+if (db !== undefined && !isPostgresUrl(db)) {
+  // a link, a directory or another program's file is refused before anything runs
+  try {
+    checkSqlitePath(db);
+  } catch (e) {
+    fail(`--db ${(e as Error).message.replace(/^SQLite /, '')}`, false);
+  }
+}
 if (inputFile !== undefined) {
   // a file that cannot be read at all stops here, before anything runs
   try {
@@ -347,8 +355,16 @@ if (!output.fresh && existsSync(stamp)) {
     );
   }
 }
-mkdirSync(output.checkpointDir!, { recursive: true });
-writeFileSync(stamp, JSON.stringify(runOptions));
+try {
+  mkdirSync(output.checkpointDir!, { recursive: true });
+  writeFileSync(stamp, JSON.stringify(runOptions));
+} catch (e) {
+  const code = (e as NodeJS.ErrnoException).code ?? 'an error';
+  fail(
+    `the checkpoint directory ${shown(output.checkpointDir!)} cannot be written (${code}): check that it is a directory you may write to, or pick another with --checkpoint-dir`,
+    false,
+  );
+}
 let result: MeteringResult;
 try {
   // worker threads get the set as data; one thread follows the file
@@ -391,10 +407,12 @@ try {
     : await runMeteringParallel(options, workers, output, { progress });
 } catch (e) {
   bar?.stop();
-  // the job failed (a database refused a connection, a disk filled up): one line, exit 1
+  // the job failed (a database refused a connection, a disk filled up): one line; exit 2 when it
+  // is the setup to check (a database or broker that cannot be reached or opened), else 1
   process.stderr.write(`eventide metering: ${(e as Error).message}\n`);
   await dashboard?.close();
-  process.exit(1);
+  const name = (e as Error).name;
+  process.exit(name === 'SqlConnectionError' || name === 'RedisConnectionError' ? 2 : 1);
 }
 ended = true;
 if (patternsFile !== undefined) unwatchFile(patternsFile);

@@ -74,7 +74,7 @@ export function isTransientError(e: unknown): boolean {
   );
 }
 
-/** The connection could not be (re)established within the retry budget. */
+/** The database could not be opened, or its connection not (re)established within the retry budget. */
 export class SqlConnectionError extends Error {
   override readonly name = 'SqlConnectionError';
   constructor(

@@ -36,4 +36,4 @@ export {
   type SqlSinkOptions,
   type SqlSinkStats,
 } from './sink';
-export { openSqlite, type SqliteOptions } from './sqlite';
+export { checkSqlitePath, openSqlite, type SqliteOptions } from './sqlite';

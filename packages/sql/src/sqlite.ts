@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { closeSync, lstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import {
   type RetryOptions,
   SerialQueue,
+  SqlConnectionError,
   type SqlDatabase,
   type SqlTransactionScope,
   withRetry,
@@ -31,8 +32,21 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
       `@eventide/sql: SQLite needs the better-sqlite3 package (npm i better-sqlite3@12): ${(e as Error).message}`,
     );
   }
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path);
+  let db: BetterSqlite3.Database;
+  try {
+    if (path !== ':memory:') {
+      checkSqlitePath(path);
+      mkdirSync(dirname(path), { recursive: true });
+    }
+    db = new Database(path);
+  } catch (e) {
+    if (e instanceof SqlConnectionError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new SqlConnectionError(
+      `SQLite ${path}: cannot open it${code === undefined ? '' : ` (${code})`}: check that its folder exists, is a folder, and may be written to`,
+      e,
+    );
+  }
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 10_000))}`);
@@ -101,4 +115,58 @@ export async function openSqlite(path: string, options: SqliteOptions = {}): Pro
       await serial.run(async () => db.close());
     },
   };
+}
+
+const SQLITE_HEADER = 'SQLite format 3\0';
+
+/**
+ * Refuses a SQLite path that would write where the user did not mean to: a symbolic link (it
+ * could point into another application's database), a directory, or a file that is not a SQLite
+ * database. A path that does not exist yet is fine: the database is created there.
+ *
+ * @param path - the database file
+ * @throws SqlConnectionError naming the path and what to check
+ */
+export function checkSqlitePath(path: string): void {
+  let stat: ReturnType<typeof lstatSync>;
+  try {
+    stat = lstatSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return;
+    throw new SqlConnectionError(`SQLite ${path}: cannot look at it (${code}): check the path`, e);
+  }
+  if (stat.isSymbolicLink()) {
+    throw new SqlConnectionError(
+      `SQLite ${path} is a symbolic link: eventide does not write through links; give the real file's path`,
+      undefined,
+    );
+  }
+  if (stat.isDirectory()) {
+    throw new SqlConnectionError(
+      `SQLite ${path} is a directory: give a file inside it, e.g. ${path.replace(/\/$/, '')}/eventide.db`,
+      undefined,
+    );
+  }
+  if (!stat.isFile()) throw new SqlConnectionError(`SQLite ${path} is not a regular file`, undefined);
+  if (stat.size === 0) return;
+  const head = Buffer.alloc(16);
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    readSync(fd, head, 0, 16, 0);
+  } catch (e) {
+    throw new SqlConnectionError(
+      `SQLite ${path}: cannot read it (${(e as NodeJS.ErrnoException).code}): check its permissions`,
+      e,
+    );
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (head.toString('latin1') !== SQLITE_HEADER) {
+    throw new SqlConnectionError(
+      `SQLite ${path} is not a SQLite database (it holds something else): give a new file or an existing database`,
+      undefined,
+    );
+  }
 }
