@@ -211,16 +211,19 @@ export interface ReadingsSpan {
 
 /**
  * Reads a readings file once to find what it spans (the run's time range and interval, which a
- * generated run knows in advance). Unreadable rows are skipped here; the run refuses them.
+ * generated run knows in advance). Unreadable rows are skipped here; the run refuses them. The
+ * span is that of the bulk of the rows: the run of consecutive UTC days around the busiest one,
+ * each holding at least 1% of its rows, so that one row stamped 9999-12-31 (or 1970) neither
+ * stretches the span nor, through it, the run (the run then refuses that row as out of span).
  */
 export async function scanReadings(path: string, shown = path): Promise<ReadingsSpan> {
   const source = (isNdjson(path) ? ndjsonFileSource(path) : csvFileSource(path)) as Source<
     Record<string, unknown> | ParseProblem
   >;
   const reader = source.open();
-  let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  let intervalMs = Number.POSITIVE_INFINITY;
+  const DAY = 86_400_000;
+  /** Per UTC day: rows, first start, last end, shortest interval. */
+  const days = new Map<number, { rows: number; start: number; end: number; intervalMs: number }>();
   try {
     for (let b = await reader.read(); b !== null; b = await reader.read()) {
       for (const r of b) {
@@ -228,15 +231,38 @@ export async function scanReadings(path: string, shown = path): Promise<Readings
         const s = Date.parse(String((r as Record<string, unknown>).interval_start));
         const e = Date.parse(String((r as Record<string, unknown>).interval_end));
         if (!(Number.isFinite(s) && Number.isFinite(e) && e > s)) continue;
-        start = Math.min(start, s);
-        end = Math.max(end, e);
-        intervalMs = Math.min(intervalMs, e - s);
+        const day = Math.floor(s / DAY);
+        const d = days.get(day);
+        if (d === undefined) days.set(day, { rows: 1, start: s, end: e, intervalMs: e - s });
+        else {
+          d.rows++;
+          if (s < d.start) d.start = s;
+          if (e > d.end) d.end = e;
+          if (e - s < d.intervalMs) d.intervalMs = e - s;
+        }
       }
     }
   } finally {
     reader.close?.();
   }
-  if (!Number.isFinite(start)) throw new InputFileError(`${shown} holds no readable readings`);
+  if (days.size === 0) throw new InputFileError(`${shown} holds no readable readings`);
+  let busiest = 0;
+  let most = 0;
+  for (const [day, d] of days) if (d.rows > most) [busiest, most] = [day, d.rows];
+  const dense = (day: number) => (days.get(day)?.rows ?? 0) >= most / 100;
+  let first = busiest;
+  let last = busiest;
+  while (dense(first - 1)) first--;
+  while (dense(last + 1)) last++;
+  let start = Number.POSITIVE_INFINITY;
+  let end = Number.NEGATIVE_INFINITY;
+  let intervalMs = Number.POSITIVE_INFINITY;
+  for (let day = first; day <= last; day++) {
+    const d = days.get(day)!;
+    start = Math.min(start, d.start);
+    end = Math.max(end, d.end);
+    intervalMs = Math.min(intervalMs, d.intervalMs);
+  }
   return { start, end, intervalMs };
 }
 

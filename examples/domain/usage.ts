@@ -67,20 +67,64 @@ export function newYork(ms: number): DateTime {
   return t;
 }
 
-/** What a service remembers of its last DEDUPE_HORIZON_MS: a ring of slots, one per interval. */
+/**
+ * What a service remembers: its last DEDUPE_HORIZON_MS in a ring of slots, one per interval (the
+ * row's value and `updated`, to tell a revision from a copy), and every interval it has ever
+ * counted as sorted half-open ranges of interval numbers (`[a0, b0, a1, b1, …]`): a meter that
+ * reports every interval is one range however long the job runs, each gap adds one.
+ */
 interface Recent {
   readonly start: number[];
   readonly quantity: number[];
   /** `updated` as written (ISO 8601 UTC instants of one form compare as strings). */
   readonly updated: string[];
+  /** Intervals counted (absent in checkpoints written before it existed). */
+  seen?: number[];
+}
+
+/** Ranges kept per service at most: past it the oldest are forgotten (their copies then count again). */
+const MAX_SEEN_RANGES = 4096;
+
+/** Whether interval `i` is in the sorted half-open ranges `r`. */
+export function inRanges(r: readonly number[], i: number): boolean {
+  let lo = 0;
+  let hi = r.length / 2;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (r[2 * mid + 1]! <= i) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < r.length / 2 && r[2 * lo]! <= i;
+}
+
+/** Adds interval `i` (not in `r`) to the sorted half-open ranges `r`, merging neighbours. */
+export function addToRanges(r: number[], i: number): void {
+  const n = r.length / 2;
+  // the common case: the next interval of a meter that reports in order
+  if (n > 0 && r[2 * n - 1] === i) {
+    r[2 * n - 1] = i + 1;
+    return;
+  }
+  let k = 0; // first range that starts after i
+  while (k < n && r[2 * k]! <= i) k++;
+  const joinsLeft = k > 0 && r[2 * k - 1] === i;
+  const joinsRight = k < n && r[2 * k] === i + 1;
+  if (joinsLeft && joinsRight) r.splice(2 * k - 1, 2);
+  else if (joinsLeft) r[2 * k - 1] = i + 1;
+  else if (joinsRight) r[2 * k] = i;
+  else r.splice(2 * k, 0, i, i + 1);
+  if (r.length > 2 * MAX_SEEN_RANGES) r.splice(0, 2);
 }
 
 /**
  * Per service: the first row of an interval passes as usage; the same row again is a duplicate
- * (side output); a row with a newer `updated` is a revision and passes as a correction (the
- * difference). A service remembers its last DEDUPE_HORIZON_MS of intervals in a ring of plain
- * number arrays (slot = interval index mod ring size): constant work per row, no timers, and a
- * fixed, small amount of state per service however long the job runs.
+ * (side output), however late it comes; a row with a newer `updated` within DEDUPE_HORIZON_MS of
+ * the service's newest interval is a revision and passes as a correction (the difference). A
+ * service remembers its last DEDUPE_HORIZON_MS of intervals in a ring of plain number arrays
+ * (slot = interval index mod ring size), and which older intervals it counted as ranges. A copy
+ * of an interval older than the ring is a duplicate whatever its `updated`: the value counted
+ * then is no longer known, so a revision that late cannot be applied. Constant work per row for
+ * in-order readings, no timers, and a small amount of state per service (one range per gap).
  */
 class Settle implements KeyedProcessFunction<string, MeterReading, Usage> {
   private readonly recent = new ValueStateDescriptor<Recent>('recent');
@@ -104,7 +148,9 @@ class Settle implements KeyedProcessFunction<string, MeterReading, Usage> {
       };
       state.update(ring);
     }
-    const slot = Math.floor(r.interval_start_ms / this.intervalMs) % this.slots;
+    const index = Math.floor(r.interval_start_ms / this.intervalMs);
+    const slot = index % this.slots;
+    const seen = (ring.seen ??= []);
     let quantity = r.quantity;
     let correction = false;
     if (ring.start[slot] === r.interval_start_ms) {
@@ -115,10 +161,19 @@ class Settle implements KeyedProcessFunction<string, MeterReading, Usage> {
       // The change, without binary float noise (quantities have at most 4 decimals).
       quantity = Number((r.quantity - ring.quantity[slot]!).toFixed(6));
       correction = true;
+    } else if (inRanges(seen, index)) {
+      // counted before, and older than the ring: a copy (a redelivered file, day or row)
+      ctx.output(DUPLICATES, r);
+      return;
+    } else {
+      addToRanges(seen, index);
     }
-    ring.start[slot] = r.interval_start_ms;
-    ring.quantity[slot] = r.quantity;
-    ring.updated[slot] = r.updated;
+    // the ring keeps the newest interval of each slot: an older first reading does not evict it
+    if (ring.start[slot]! <= r.interval_start_ms) {
+      ring.start[slot] = r.interval_start_ms;
+      ring.quantity[slot] = r.quantity;
+      ring.updated[slot] = r.updated;
+    }
     const reg = this.registry.get(r.service_uid);
     out.collect({
       service_uid: r.service_uid,
@@ -134,17 +189,43 @@ class Settle implements KeyedProcessFunction<string, MeterReading, Usage> {
   }
 }
 
-/** Validated, time-stamped, settled usage from raw rows (`registry`: registrations by ServiceId). */
+/**
+ * The reason a reading stamped outside the run's span cannot be used, or undefined when it can: a
+ * reading from before the span only makes itself late, so a day of slack is allowed there; one from
+ * after its end would move the watermark past every other reading, so only the out-of-orderness is.
+ */
+export function outsideSpan(
+  ts: number,
+  span: { readonly start: number; readonly end: number },
+): string | undefined {
+  if (ts >= span.start - 24 * HOUR_MS && ts < span.end + OUT_OF_ORDERNESS_MS) return undefined;
+  return `interval_start ${Number.isFinite(ts) ? new Date(ts).toISOString() : String(ts)} is outside the data's span (${new Date(span.start).toISOString()} to ${new Date(span.end).toISOString()}): a timestamp that far off would move the watermark and make every other reading late`;
+}
+
+/**
+ * Validated, time-stamped, settled usage from raw rows (`registry`: registrations by ServiceId).
+ * With `span` (the run's declared or scanned time range), readings stamped far outside it go to
+ * the invalid output with the reason, and do not move the watermark.
+ */
 export function usageOf(
   rows: DataStream<MeterReading>,
   registry: ReadonlyMap<string, Registration>,
   intervalMs: number,
+  span?: { readonly start: number; readonly end: number },
 ): {
   usage: DataStream<Usage>;
   stamped: DataStream<MeterReading>;
   validated: DataStream<MeterReading>;
 } {
-  const validated = rows.validate(ReadingSchema).name('validate');
+  const validated = (
+    span === undefined
+      ? rows.validate(ReadingSchema)
+      : rows.validate((r: MeterReading) => {
+          const parsed = ReadingSchema.safeParse(r);
+          if (!parsed.success) return parsed.error.message;
+          return outsideSpan(r.interval_start_ms, span);
+        })
+  ).name('validate');
   const stamped = validated
     .assignTimestampsAndWatermarks(
       WatermarkStrategy.forBoundedOutOfOrderness<MeterReading>(OUT_OF_ORDERNESS_MS).withTimestampAssigner(

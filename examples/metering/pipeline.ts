@@ -353,7 +353,7 @@ export function meteringStreams(
   theft: 'whole' | 'days' = 'whole',
 ) {
   const { end: dataEnd, intervalMs } = input.span;
-  const { usage, validated } = usageOf(input.readings, input.registry, intervalMs);
+  const { usage, validated } = usageOf(input.readings, input.registry, intervalMs, input.span);
   // rows a readings file could not even parse join the invalid ones
   const invalid: DataStream<InvalidRecord<unknown>> =
     input.parsed === undefined

@@ -1,0 +1,99 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createFleet, readings } from '@eventide/generator';
+import { writeRun } from '@eventide/generator/node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_START } from './pipeline';
+
+// Files as they come from the field: delivered twice, a day again, single rows a week later, one
+// row stamped 9999-12-31. A reading is (service, interval start): a copy is a duplicate however
+// late it comes, and a timestamp far outside the data's span goes to invalid with its reason; the
+// outputs are those of the clean file.
+
+const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
+const job = (...args: string[]) => {
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=@eventide/source', '--import', 'tsx', 'metering/main.ts', '--db', 'none', ...args],
+    { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: examples } },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const lines = (dir: string, name: string) =>
+  readFileSync(join(dir, `${name}.csv`), 'utf8')
+    .trimEnd()
+    .split('\n');
+const OUTPUTS = ['alerts', 'daily-use', 'hourly-by-zip', 'hourly-by-borough', 'late-readings'];
+const duplicatesOf = (stdout: string) =>
+  Number(/duplicates dropped: ([\d,]+)/.exec(stdout)![1]!.replace(/,/g, ''));
+
+describe('main job --input, redelivered and poisoned files', () => {
+  const gen = mkdtempSync(join(tmpdir(), 'metering-redelivery-'));
+  let header: string;
+  let rows: string[];
+  let clean: ReturnType<typeof job>;
+  const cleanOut = join(gen, 'clean');
+  const runOn = (name: string, body: readonly string[]) => {
+    const file = join(gen, `${name}.csv`);
+    writeFileSync(file, `${[header, ...body].join('\n')}\n`);
+    const out = join(gen, `out-${name}`);
+    const r = job('--input', file, '--out', out);
+    expect(r.code, r.stderr).toBe(0);
+    return { r, out };
+  };
+
+  beforeAll(async () => {
+    const fleet = createFleet({ seed: 11, services: 6 });
+    // eight days, faults off: the clean file has no duplicates of its own
+    await writeRun(readings(fleet, { start: DEFAULT_START, days: 8, intervalMinutes: 5, anomalies: true }), {
+      dir: gen,
+      format: 'csv',
+    });
+    [header, ...rows] = readFileSync(join(gen, 'readings.csv'), 'utf8').trimEnd().split('\n') as [
+      string,
+      ...string[],
+    ];
+    clean = job('--input', join(gen, 'readings.csv'), '--out', cleanOut);
+    expect(clean.code, clean.stderr).toBe(0);
+  }, 120_000);
+
+  const sameOutputs = (out: string) => {
+    for (const name of OUTPUTS) expect(lines(out, name), name).toEqual(lines(cleanOut, name));
+  };
+  const startCol = () => header.split(',').indexOf('interval_start');
+
+  it('the whole file delivered twice: every copy is a duplicate, the outputs are the clean run’s', () => {
+    const { r, out } = runOn('twice', [...rows, ...rows]);
+    expect(duplicatesOf(r.stdout) - duplicatesOf(clean.stdout)).toBe(rows.length);
+    sameOutputs(out);
+  }, 120_000);
+
+  it('the first day again at the end, and single rows a week later: duplicates, nothing counted twice', () => {
+    const col = startCol();
+    const firstDay = rows.filter((l) => l.split(',')[col]!.startsWith('2026-01-05'));
+    expect(firstDay.length).toBeGreaterThan(100);
+    const singles = [rows[0]!, rows[7]!, rows[Math.floor(rows.length / 3)]!];
+    const { r, out } = runOn('day-again', [...rows, ...firstDay, ...singles]);
+    expect(duplicatesOf(r.stdout) - duplicatesOf(clean.stdout)).toBe(firstDay.length + singles.length);
+    sameOutputs(out);
+  }, 120_000);
+
+  it('one row stamped 9999-12-31 mid-file goes to invalid with the reason, and changes nothing else', () => {
+    const col = startCol();
+    const bad = rows[Math.floor(rows.length / 2)]!.split(',');
+    const endCol = header.split(',').indexOf('interval_end');
+    bad[col] = '9999-12-31T00:00:00.000Z';
+    bad[endCol] = '9999-12-31T00:05:00.000Z';
+    const body = [...rows];
+    body.splice(Math.floor(rows.length / 2), 0, bad.join(','));
+    const { r, out } = runOn('poisoned', body);
+    const invalid = lines(out, 'invalid');
+    expect(invalid.length - lines(cleanOut, 'invalid').length).toBe(1);
+    expect(invalid.join('\n')).toMatch(/9999-12-31T00:00:00\.000Z is outside the data's span/);
+    sameOutputs(out);
+    expect(r.stdout).not.toMatch(/\d{5,}\.\d days/);
+  }, 120_000);
+});
