@@ -211,14 +211,6 @@ const db =
     : isPostgresUrl(dbFlag)
       ? withCredentialsFrom(dbFlag, dbEnv)
       : resolve(base, dbFlag);
-if (db !== undefined && !isPostgresUrl(db)) {
-  // a link, a directory or another program's file is refused before anything runs
-  try {
-    checkSqlitePath(db);
-  } catch (e) {
-    fail(`--db ${(e as Error).message.replace(/^SQLite /, '')}`, false);
-  }
-}
 if (inputFile !== undefined) {
   // a file that cannot be read at all stops here, before anything runs
   try {
@@ -240,6 +232,14 @@ try {
 } catch (e) {
   if (e instanceof OutputPathError) fail(e.message, false);
   throw e;
+}
+if (db !== undefined && !isPostgresUrl(db)) {
+  // a link, a directory or another program's file is refused before anything runs
+  try {
+    checkSqlitePath(db);
+  } catch (e) {
+    fail(`--db ${(e as Error).message.replace(/^SQLite /, '')}`, false);
+  }
 }
 const patternsFile = values.patterns === undefined ? undefined : resolve(base, values.patterns as string);
 let initialPatterns: readonly AlertPattern[] = DEFAULT_PATTERNS;
