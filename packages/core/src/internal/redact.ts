@@ -1,14 +1,15 @@
 // Credentials out of everything printed. A connection string may carry a password in its userinfo
 // (`postgres://user:secret@host/db`, `redis://:secret@host`) or in its query (`?password=secret`,
-// as libpq and several drivers accept). Laws: the result never contains the secret of any URL in
+// as libpq and several drivers accept). Access tokens in a page's address (`?token=`) are not
+// connection credentials: a program prints them on purpose, for the user to open the page. Laws: the result never contains the secret of any URL in
 // the text; a text without credentials comes back unchanged; redacting twice equals redacting once.
 
 const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi;
-const QUERY_SECRET = /([?&;](?:password|passwd|pwd|pass|secret|token|sslpassword|access_token)=)[^&\s#;]*/gi;
+const QUERY_SECRET = /([?&;](?:password|passwd|pwd|pass|secret|sslpassword)=)[^&\s#;]*/gi;
 
 /**
  * The text with every password in a URL replaced by `***`: the part after the user name in
- * `scheme://user:password@host`, and `password=` (and `token=`, `secret=`) query parameters. Use it
+ * `scheme://user:password@host`, and `password=` (and `secret=`) query parameters. Use it
  * on every line a program prints that may hold a connection string.
  *
  * @param text - a URL, a command line, or a message that quotes either

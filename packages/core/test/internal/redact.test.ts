@@ -37,11 +37,15 @@ describe('redactCredentials', () => {
     expect(new URL('postgres://u:p@ss@h/db').hostname).toBe('h');
   });
 
-  it('hides password= and token= query parameters', () => {
+  it('hides password= and secret= query parameters, not a page’s access token', () => {
     expect(redactCredentials('postgres://h/db?user=a&password=hunter2&sslmode=require')).toBe(
       'postgres://h/db?user=a&password=***&sslmode=require',
     );
-    expect(redactCredentials('kafka://h:9092/t?token=abc')).toBe('kafka://h:9092/t?token=***');
+    expect(redactCredentials('kafka://h:9092/t?secret=abc')).toBe('kafka://h:9092/t?secret=***');
+    // the dashboard prints its address with the token on purpose
+    expect(redactCredentials('dashboard: http://127.0.0.1:4180/?token=abc')).toBe(
+      'dashboard: http://127.0.0.1:4180/?token=abc',
+    );
   });
 
   it('leaves text without credentials as it is, and is idempotent', () => {
