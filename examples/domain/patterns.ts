@@ -1,7 +1,9 @@
 import {
   CEP,
+  compile,
   type DynamicMatch,
   expression,
+  MAX_PATTERN_STATES,
   type Match,
   Pattern,
   type PatternSpec,
@@ -152,33 +154,103 @@ export const DEFAULT_PATTERNS: readonly AlertPattern[] = [
   },
 ];
 
-/** Reads and checks a patterns file's text; errors name the place. */
+/** Most characters a patterns file may have (checked before it is parsed). */
+export const MAX_PATTERN_FILE_SIZE = 1_000_000;
+/** Most patterns in one file. */
+export const MAX_PATTERNS_PER_FILE = 1_000;
+
+/** The file's shape, each pattern spec unread: `Pattern.fromJSON` checks those within its limits first. */
+const ShallowFileSchema = z.strictObject({
+  patterns: z.array(z.looseObject({ id: z.unknown(), pattern: z.unknown() })),
+});
+
+/**
+ * Reads and checks a patterns file's text; errors name the place, on one line. A file may come
+ * from anyone, so its size is bounded before anything is built: at most `MAX_PATTERN_FILE_SIZE`
+ * characters and `MAX_PATTERNS_PER_FILE` patterns, each spec within the limits of
+ * `Pattern.fromJSON` (nesting, size, stages, unrolled states, expressions), and all of them
+ * compiled together at most `MAX_PATTERN_STATES` NFA states.
+ */
 export function parsePatternFile(text: string, where: string): AlertPattern[] {
+  try {
+    return readPatternFile(text, where);
+  } catch (e) {
+    // a message quotes what the file holds, which may span lines: the job reports one line
+    throw new Error(oneLine((e as Error).message));
+  }
+}
+
+function readPatternFile(text: string, where: string): AlertPattern[] {
+  if (text.length > MAX_PATTERN_FILE_SIZE) {
+    throw new Error(
+      `${where}: the file has ${text.length} characters, more than MAX_PATTERN_FILE_SIZE (${MAX_PATTERN_FILE_SIZE})`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     throw new Error(`${where}: not JSON: ${(e as Error).message}`);
   }
-  const parsed = AlertPatternFileSchema.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new Error(`${where}: at ${issue.path.join('.') || 'the top'}: ${issue.message}`);
+  const shallow = ShallowFileSchema.safeParse(json);
+  if (!shallow.success) throw new Error(`${where}: ${issueOf(shallow.error)}`);
+  const entries = shallow.data.patterns;
+  if (entries.length > MAX_PATTERNS_PER_FILE) {
+    throw new Error(
+      `${where}: the file has ${entries.length} patterns, more than MAX_PATTERNS_PER_FILE (${MAX_PATTERNS_PER_FILE})`,
+    );
   }
+  // each spec through Pattern.fromJSON first: it bounds what the schema below may recurse into
+  let states = 0;
+  entries.forEach((entry, i) => {
+    const name = typeof entry.id === 'string' ? JSON.stringify(entry.id) : `#${i}`;
+    try {
+      states += compile(Pattern.fromJSON(entry.pattern)).states.length;
+    } catch (e) {
+      throw new Error(`${where}: pattern ${name}: ${(e as Error).message}`);
+    }
+    if (states > MAX_PATTERN_STATES) {
+      throw new Error(
+        `${where}: the patterns compile to more than ${MAX_PATTERN_STATES} NFA states together (MAX_PATTERN_STATES), ${states} up to pattern ${name}`,
+      );
+    }
+  });
+  const parsed = AlertPatternFileSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${where}: ${issueOf(parsed.error)}`);
   const ids = new Set<string>();
   for (const p of parsed.data.patterns) {
-    if (ids.has(p.id)) throw new Error(`${where}: the id "${p.id}" is used twice`);
+    const name = JSON.stringify(p.id);
+    if (ids.has(p.id)) throw new Error(`${where}: the id ${name} is used twice`);
     ids.add(p.id);
     // build everything now, so a mistake is reported before the job runs
     try {
-      Pattern.fromJSON(p.pattern);
+      const stages = stageNames(p.pattern.stages);
+      if (!stages.includes(p.subject)) {
+        throw new Error(
+          `the subject ${JSON.stringify(p.subject)} is not a stage of the pattern (${stages.join(', ')})`,
+        );
+      }
       if (p.when !== undefined) expression(p.when);
       templateOf(p.detail);
     } catch (e) {
-      throw new Error(`${where}: pattern "${p.id}": ${(e as Error).message}`);
+      throw new Error(`${where}: pattern ${name}: ${(e as Error).message}`);
     }
   }
   return parsed.data.patterns as AlertPattern[];
+}
+
+function issueOf(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `at ${issue.path.join('.') || 'the top'}: ${issue.message}`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ');
+}
+
+/** The names of a pattern's stages, those in groups included. */
+function stageNames(stages: PatternSpec['stages']): string[] {
+  return stages.flatMap((s) => (s.group ? stageNames(s.group.stages) : s.name === undefined ? [] : [s.name]));
 }
 
 /** `${...}` parts of a detail text, compiled. */
@@ -212,6 +284,15 @@ function raiserOf(p: AlertPattern): Raiser {
   const when = p.when === undefined ? undefined : expression<unknown>(p.when);
   const detail = templateOf<unknown>(p.detail);
   const within = minWithin(p.pattern);
+  const label = `pattern ${JSON.stringify(p.id)} (version ${p.version})`;
+  /** What the file asks for may fail on a match (iso() of a time out of range): it names the pattern. */
+  const attempt = <R>(part: string, f: () => R): R => {
+    try {
+      return f();
+    } catch (e) {
+      throw new Error(`${label}: ${part}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  };
   return {
     raise: (dm) => {
       const m = dm.match;
@@ -222,8 +303,13 @@ function raiserOf(p: AlertPattern): Raiser {
       const first = usageOf(subject);
       const atMs = p.at === 'deadline' ? usageOf(events[0]).ts + within : usageOf(last).ts;
       const ctx = { eventsForPattern: (name: string) => m[name] ?? [], timestamp: atMs };
-      if (when !== undefined && when(last, ctx) !== true) return undefined;
-      return alert(p.alert, first, atMs, detail(m, last, atMs));
+      if (when !== undefined && attempt('when', () => when(last, ctx)) !== true) return undefined;
+      return alert(
+        p.alert,
+        first,
+        atMs,
+        attempt('detail', () => detail(m, last, atMs)),
+      );
     },
   };
 }
@@ -240,11 +326,7 @@ function minWithin(spec: PatternSpec): number {
   return Number.isFinite(w) ? w : 0;
 }
 
-/**
- * The alerts of a set of patterns that may change while the job runs: `sets` emits the whole
- * set, first at start and again on every change. Alerts at or after `dataEnd` are dropped (an
- * absence running past the end of the data cannot be judged).
- */
+/** The streams alert patterns match over (see `PatternInput`). */
 export interface PatternInputs {
   readonly usage: DataStream<Usage>;
   readonly flagged: DataStream<Flagged>;
@@ -252,6 +334,13 @@ export interface PatternInputs {
   readonly levels: DataStream<Level>;
 }
 
+/**
+ * The alerts of a set of patterns that may change while the job runs: `sets` emits the whole
+ * set, first at start and again on every change. Alerts at or after `dataEnd` are dropped (an
+ * absence running past the end of the data cannot be judged). A match that fails to become an
+ * alert (its `when` or detail throws) is on the returned stream's `INVALID` side output, with
+ * a reason that names the pattern.
+ */
 export function patternAlerts(
   inputs: PatternInputs,
   sets: Observable<readonly AlertPattern[]>,
@@ -273,19 +362,23 @@ export function patternAlerts(
         };
       }),
     );
-  const streams = (Object.keys(inputs) as PatternInput[]).map((input) =>
+  const matches = (Object.keys(inputs) as PatternInput[]).map((input) =>
     CEP.dynamicPatterns(
       (inputs[input] as DataStream<unknown>).keyBy((e) => USAGE_OF[input](e as never).service_uid),
       updatesFor(input),
-    )
-      .name(`${input}-patterns`)
-      .flatMap((m) => {
-        const a = raisers.get(`${m.patternId}@${m.version}`)?.raise(m);
-        return a === undefined || a.at_ms >= dataEnd ? [] : [a];
-      })
-      .name(`${input}-alerts`),
+    ).name(`${input}-patterns`),
   );
-  return streams[0]!.union(...streams.slice(1)).name('alerts');
+  // A match whose `when` or detail fails goes to the INVALID side output with the reason (the
+  // pattern's id and version first), and the job goes on.
+  return matches[0]!
+    .union(...matches.slice(1))
+    .name('pattern-matches')
+    .flatMap((m) => {
+      const a = raisers.get(`${m.patternId}@${m.version}`)?.raise(m);
+      return a === undefined || a.at_ms >= dataEnd ? [] : [a];
+    })
+    .name('alerts')
+    .onError('invalid');
 }
 
 /** A fixed set, known at start. */

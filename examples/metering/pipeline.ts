@@ -370,6 +370,8 @@ export function meteringStreams(
       : (patterns as Observable<readonly AlertPattern[]>),
     dataEnd,
   );
+  // a match whose detail cannot be written (a template failing on its values) is invalid, named
+  const invalidAll = invalid.union(patterned.getSideOutput(INVALID));
   const days = theft === 'days' ? theftDays(firstVersions, input.registry, intervalMs) : undefined;
   const alerts =
     days === undefined
@@ -383,7 +385,7 @@ export function meteringStreams(
       daily,
       alerts,
       late: zip.getSideOutput(LATE_READINGS),
-      invalid,
+      invalid: invalidAll,
       lateForDay: daily.getSideOutput(LATE_FOR_DAY),
       ...(days === undefined ? {} : { theftDays: days }),
     },

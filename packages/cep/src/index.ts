@@ -20,6 +20,14 @@ export type { Condition, ConditionContext } from './pattern/condition';
 export { type ConditionFactory, ConditionRegistry, expr } from './pattern/condition-data';
 export { MalformedPatternError } from './pattern/errors';
 export { ExpressionError, expression } from './pattern/expression';
+export {
+  MAX_EXPRESSION_DEPTH,
+  MAX_EXPRESSION_LENGTH,
+  MAX_PATTERN_STAGES,
+  MAX_PATTERN_STATES,
+  MAX_SPEC_DEPTH,
+  MAX_SPEC_SIZE,
+} from './pattern/limits';
 // Pattern language
 export { MAX_TIMES, Pattern, type Stage } from './pattern/pattern';
 export type { ConsumingStrategy, Quantifier } from './pattern/quantifier';

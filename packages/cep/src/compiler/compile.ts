@@ -2,10 +2,10 @@ import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import { type Condition, Conditions } from '../pattern/condition';
 import { specOf, stagesRead } from '../pattern/condition-data';
 import { MalformedPatternError } from '../pattern/errors';
+import { checkPositions, iterationsOf } from '../pattern/limits';
 import type { Pattern, Stage } from '../pattern/pattern';
 import type { ConsumingStrategy } from '../pattern/quantifier';
 import {
-  add,
   type CompiledNFA,
   GraphBuilder,
   type MutableState,
@@ -32,8 +32,10 @@ export function compile<T>(
   options: { skipStrategy?: AfterMatchSkipStrategy } = {},
 ): CompiledNFA<T> {
   const skipStrategy = options.skipStrategy ?? pattern.skipStrategy;
+  // before any state is made; the builder also stops at MAX_PATTERN_STATES (some shapes copy states)
+  checkPositions(positionsOf(pattern.stages), 'compile');
   validate(pattern, skipStrategy);
-  const g = new GraphBuilder<T>();
+  const g = new GraphBuilder<T>('compile');
   const windowTime = minWindow(pattern.stages);
   const end = g.state('$endState$', 'final');
   const top: Walk<T> = {
@@ -88,16 +90,16 @@ function middleStates<T>(
       if (lastSink.kind === 'final' && (stage.gapWindow !== undefined || windowTime > 0)) {
         const not = takeCondition(here, stage);
         const pending = g.state(stage.name, 'pending');
-        add(pending, 'proceed', g.stop(not, stage.name), not);
-        add(pending, 'ignore', pending, Conditions.not(not));
+        g.add(pending, 'proceed', g.stop(not, stage.name), not);
+        g.add(pending, 'ignore', pending, Conditions.not(not));
         lastSink = pending;
       }
     } else if (consuming === 'notNext') {
       const not = takeCondition(here, stage);
       const notNext = g.state(stage.name, 'normal');
       // into the final state by IGNORE, so the event after the last stage is checked, not taken
-      add(notNext, lastSink.kind === 'final' ? 'ignore' : 'proceed', lastSink, Conditions.not(not));
-      add(notNext, 'proceed', g.stop(not, stage.name), not);
+      g.add(notNext, lastSink.kind === 'final' ? 'ignore' : 'proceed', lastSink, Conditions.not(not));
+      g.add(notNext, 'proceed', g.stop(not, stage.name), not);
       lastSink = notNext;
     } else {
       lastSink = convertStage(g, here, lastSink);
@@ -183,26 +185,26 @@ function createSingleton<T>(
   const state = g.state(stage.name, 'normal', stage.quantifier.greedy);
   // taking an event here ends any negation that guarded an optional path before it
   const target = copyWithoutTransitiveNots(g, w, sink);
-  add(state, 'take', target, take);
+  g.add(state, 'take', target, take);
   const proceedCondition = trueCondition(w);
   // The first stage of a group may be optional itself (FlinkCEP's "a (b? c) d"): then the
   // group may start at its next stage.
   if (headOfGroup(w) && stage.quantifier.optional && stage.quantifier.multiplicity === 'single') {
-    add(state, 'proceed', target, proceedCondition);
+    g.add(state, 'proceed', target, proceedCondition);
   }
   if (optional && !headOfGroup(w)) {
     const until = stage.until;
     if (stage.quantifier.greedy && until !== undefined) {
       // once the loop has to stop, what follows may take the event after all
-      add(
+      g.add(
         state,
         'proceed',
         g.originals.get(proceed!.id) ?? proceed!,
         Conditions.and(proceedCondition, until),
       );
-      add(state, 'proceed', proceed!, Conditions.and(proceedCondition, Conditions.not(until)));
+      g.add(state, 'proceed', proceed!, Conditions.and(proceedCondition, Conditions.not(until)));
     } else {
-      add(state, 'proceed', proceed!, proceedCondition);
+      g.add(state, 'proceed', proceed!, proceedCondition);
     }
   }
   if (ignore !== undefined) {
@@ -210,11 +212,11 @@ function createSingleton<T>(
     if (optional) {
       // once the optional stage skips an event, it may no longer PROCEED past itself
       ignoreState = g.state(stage.name, 'normal', stage.quantifier.greedy);
-      add(ignoreState, 'take', target, take);
-      add(ignoreState, 'ignore', ignoreState, ignore);
+      g.add(ignoreState, 'take', target, take);
+      g.add(ignoreState, 'ignore', ignoreState, ignore);
       addStopStates(g, w, ignoreState);
     }
-    add(state, 'ignore', ignoreState, ignore);
+    g.add(state, 'ignore', ignoreState, ignore);
   }
   return state;
 }
@@ -232,7 +234,7 @@ function createGroup<T>(
   const inner = innerWalk(w, stage, firstOfLoop);
   const middle = middleStates(g, inner, sink, 0);
   const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle);
-  if (optional) add(head, 'proceed', proceed!, proceedCondition);
+  if (optional) g.add(head, 'proceed', proceed!, proceedCondition);
   return head;
 }
 
@@ -243,8 +245,8 @@ function createLoopingGroup<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableStat
   const inner = innerWalk(w, stage, false);
   const middle = middleStates(g, inner, loopBack, 0);
   const head = convertStage(g, { ...inner, i: 0, following: inner.stages[1] ?? inner.following }, middle);
-  add(head, 'proceed', sink, proceedCondition);
-  add(loopBack, 'proceed', head, proceedCondition);
+  g.add(head, 'proceed', sink, proceedCondition);
+  g.add(loopBack, 'proceed', head, proceedCondition);
   return head;
 }
 
@@ -259,10 +261,10 @@ function createLooping<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>)
   if (stage.quantifier.greedy) {
     if (until !== undefined) {
       const original = copyState(g, sink);
-      add(looping, 'proceed', original, Conditions.and(proceedCondition, until));
+      g.add(looping, 'proceed', original, Conditions.and(proceedCondition, until));
       g.originals.set(sink.id, original);
     }
-    add(
+    g.add(
       looping,
       'proceed',
       sink,
@@ -270,15 +272,15 @@ function createLooping<T>(g: GraphBuilder<T>, w: Walk<T>, sink: MutableState<T>)
     );
     narrowToWhatCannotBeTaken(sink, takeCondition(w, stage));
   } else {
-    add(looping, 'proceed', sink, proceedCondition);
+    g.add(looping, 'proceed', sink, proceedCondition);
   }
-  add(looping, 'take', looping, take);
+  g.add(looping, 'take', looping, take);
   addStopStateToLooping(g, w, looping);
   if (ignore !== undefined) {
     const ignoreState = g.state(stage.name, 'normal', stage.quantifier.greedy);
-    add(ignoreState, 'take', looping, take);
-    add(ignoreState, 'ignore', ignoreState, ignore);
-    add(looping, 'ignore', ignoreState, ignore);
+    g.add(ignoreState, 'take', looping, take);
+    g.add(ignoreState, 'ignore', ignoreState, ignore);
+    g.add(looping, 'ignore', ignoreState, ignore);
     addStopStateToLooping(g, w, ignoreState);
   }
   return looping;
@@ -300,7 +302,7 @@ function narrowToWhatCannotBeTaken<T>(state: MutableState<T>, take: Condition<T>
 function copyState<T>(g: GraphBuilder<T>, state: MutableState<T>): MutableState<T> {
   const copy = g.state(state.stage, state.kind, state.greedy);
   for (const t of state.transitions) {
-    add(
+    g.add(
       copy,
       t.action,
       t.target === (state as NFAStateNode<T>) ? copy : (t.target as MutableState<T>),
@@ -329,14 +331,14 @@ function currentNots<T>(w: Walk<T>): { condition: Condition<T>; name: string }[]
 }
 
 function addStopStates<T>(g: GraphBuilder<T>, w: Walk<T>, state: MutableState<T>): void {
-  for (const not of currentNots(w)) add(state, 'proceed', g.stop(not.condition, not.name), not.condition);
+  for (const not of currentNots(w)) g.add(state, 'proceed', g.stop(not.condition, not.name), not.condition);
 }
 
 function addStopStateToLooping<T>(g: GraphBuilder<T>, w: Walk<T>, state: MutableState<T>): void {
   const next = w.following;
   if (next !== undefined && next.quantifier.consuming === 'notFollow') {
     const not = takeCondition(w, next);
-    add(state, 'proceed', g.stop(not, next.name), not);
+    g.add(state, 'proceed', g.stop(not, next.name), not);
   }
 }
 
@@ -357,12 +359,12 @@ function copyWithoutTransitiveNots<T>(
     const target = t.target as MutableState<T>;
     if (t.action === 'proceed') {
       if (target.kind === 'stop') {
-        if (!nots.some((n) => n.name === target.stage)) add(copy, t.action, target, t.condition);
+        if (!nots.some((n) => n.name === target.stage)) g.add(copy, t.action, target, t.condition);
       } else {
-        add(copy, t.action, copyWithoutTransitiveNots(g, w, target), t.condition);
+        g.add(copy, t.action, copyWithoutTransitiveNots(g, w, target), t.condition);
       }
     } else {
-      add(copy, t.action, target === sink ? copy : target, t.condition);
+      g.add(copy, t.action, target === sink ? copy : target, t.condition);
     }
   }
   return copy;
@@ -430,6 +432,16 @@ function withUntil<T>(
   if (until !== undefined && c !== undefined) return Conditions.and(Conditions.not(until), c);
   if (until !== undefined && isTake) return Conditions.not(until);
   return c;
+}
+
+/** The positions the stages unroll into: one per iteration, a group's repeated for each of its own. */
+function positionsOf<T>(stages: readonly Stage<T>[]): number {
+  let n = 0;
+  for (const s of stages) {
+    const q = s.quantifier;
+    n += iterationsOf(q.multiplicity, q.from, q.to) * (s.group ? positionsOf(s.group.stages) : 1);
+  }
+  return n;
 }
 
 function minWindow<T>(stages: readonly Stage<T>[]): number {

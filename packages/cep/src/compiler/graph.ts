@@ -1,5 +1,7 @@
 import type { AfterMatchSkipStrategy } from '../pattern/after-match';
 import type { Condition } from '../pattern/condition';
+import { MalformedPatternError } from '../pattern/errors';
+import { MAX_PATTERN_STATES } from '../pattern/limits';
 
 /** What a transition does with the event: consume it, skip it, or move on without consuming (ε). */
 export type Action = 'take' | 'ignore' | 'proceed';
@@ -62,16 +64,28 @@ export interface MutableState<T> {
   readonly transitions: Transition<T>[];
 }
 
-/** Collects states as the compiler creates them; shares stop states by negated stage name. */
+/**
+ * Collects states as the compiler creates them; shares stop states by negated stage name. Stops
+ * the compiler (a `MalformedPatternError`) once the graph passes `MAX_PATTERN_STATES` states or
+ * ten times as many transitions, so no pattern can exhaust memory while it compiles.
+ */
 export class GraphBuilder<T> {
   readonly states: MutableState<T>[] = [];
   private readonly stops = new Map<string, MutableState<T>>();
   private readonly stageIndices = new Map<string, number>();
+  private transitions = 0;
 
   /** Greedy stages with `until`: the state after them as it was before it was narrowed, by state id. */
   readonly originals = new Map<number, MutableState<T>>();
 
+  constructor(private readonly api: string) {}
+
   state(stage: string, kind: StateKind, greedy = false): MutableState<T> {
+    if (this.states.length >= MAX_PATTERN_STATES) {
+      throw new MalformedPatternError(
+        `${this.api}: the pattern needs more than ${MAX_PATTERN_STATES} NFA states (MAX_PATTERN_STATES); optional stages after a negation are copied for each other, so shorten such runs`,
+      );
+    }
     let stageIndex = this.stageIndices.get(stage);
     if (stageIndex === undefined) this.stageIndices.set(stage, (stageIndex = this.stageIndices.size));
     const s: MutableState<T> = { id: this.states.length, stage, stageIndex, kind, greedy, transitions: [] };
@@ -83,18 +97,18 @@ export class GraphBuilder<T> {
     let s = this.stops.get(stage);
     if (s === undefined) {
       s = this.state(stage, 'stop');
-      add(s, 'take', s, condition);
+      this.add(s, 'take', s, condition);
       this.stops.set(stage, s);
     }
     return s;
   }
-}
 
-export function add<T>(
-  from: MutableState<T>,
-  action: Action,
-  to: MutableState<T>,
-  condition: Condition<T> | undefined,
-): void {
-  from.transitions.push({ action, target: to as NFAStateNode<T>, condition });
+  add(from: MutableState<T>, action: Action, to: MutableState<T>, condition: Condition<T> | undefined): void {
+    if (++this.transitions > 10 * MAX_PATTERN_STATES) {
+      throw new MalformedPatternError(
+        `${this.api}: the pattern needs more than ${10 * MAX_PATTERN_STATES} NFA transitions (ten times MAX_PATTERN_STATES); long runs of negations and optional stages multiply them`,
+      );
+    }
+    from.transitions.push({ action, target: to as NFAStateNode<T>, condition });
+  }
 }

@@ -1,6 +1,7 @@
 import { type Condition, Conditions } from './condition';
 import { MalformedPatternError } from './errors';
 import { compileExpression } from './expression';
+import { messageOf } from './limits';
 import type { ConditionSpec } from './spec';
 
 /**
@@ -53,6 +54,29 @@ function flat(op: 'and' | 'or', s: ConditionSpec): readonly ConditionSpec[] {
   return op in s ? (s as Record<typeof op, readonly ConditionSpec[]>)[op] : [s];
 }
 
+/**
+ * All (or any) of several conditions as one, with one data form: the same as combining them two
+ * by two with `andCondition` / `orCondition`, without the nesting (a list of thousands would
+ * otherwise be copied for each pair, and run as deep recursion).
+ */
+function combine<T>(op: 'and' | 'or', cs: readonly Condition<T>[]): Condition<T> {
+  if (cs.length === 1) return cs[0]!;
+  const specs = cs.map(specOf);
+  const c: Condition<T> =
+    op === 'and'
+      ? (e, ctx) => {
+          for (const x of cs) if (!x(e, ctx)) return false;
+          return true;
+        }
+      : (e, ctx) => {
+          for (const x of cs) if (x(e, ctx)) return true;
+          return false;
+        };
+  if (specs.some((s) => s === undefined)) return c;
+  const all = specs.flatMap((s) => flat(op, s!));
+  return tag(c, op === 'and' ? { and: all } : { or: all });
+}
+
 /** Makes the condition of a named entry from its parameters. */
 export type ConditionFactory<T> = (params: Readonly<Record<string, unknown>>) => Condition<T>;
 
@@ -88,20 +112,41 @@ export class ConditionRegistry<T> {
     return [...this.factories.keys()];
   }
 
-  /** The condition `name` with `params`, tagged with its data form. */
+  /**
+   * The condition `name` with `params`, tagged with its data form. The factory gets a copy of the
+   * own keys of `params` in an object without a prototype: a missing parameter reads
+   * `undefined`, never an inherited `constructor` or `toString`.
+   */
   condition(name: string, params: Readonly<Record<string, unknown>> = {}): Condition<T> {
-    const factory = this.factories.get(name);
+    const factory = typeof name === 'string' ? this.factories.get(name) : undefined;
     if (factory === undefined) {
       throw new MalformedPatternError(
-        `ConditionRegistry: no condition "${name}" (defined: ${this.names.join(', ') || 'none'})`,
+        `ConditionRegistry: no condition "${String(name)}" (defined: ${this.names.join(', ') || 'none'})`,
       );
     }
+    if (params === null || typeof params !== 'object' || Array.isArray(params)) {
+      throw new MalformedPatternError(
+        `ConditionRegistry: the parameters of "${name}" must be an object, got ${params === null ? 'null' : Array.isArray(params) ? 'an array' : typeof params}`,
+      );
+    }
+    let entries: [string, unknown][];
+    try {
+      entries = Object.entries(params);
+    } catch (e) {
+      // a getter or a proxy of the caller's object threw
+      throw new MalformedPatternError(
+        `ConditionRegistry: the parameters of "${name}" could not be read: ${messageOf(e)}`,
+      );
+    }
+    const own = Object.create(null) as Record<string, unknown>;
+    // defined, not assigned: an own "__proto__" key stays a key
+    for (const [k, v] of entries) Object.defineProperty(own, k, { value: v, enumerable: true });
     let c: Condition<T>;
     try {
-      c = factory(params);
+      c = factory(Object.freeze(own));
     } catch (e) {
       throw new MalformedPatternError(
-        `ConditionRegistry: condition "${name}" refused its parameters ${JSON.stringify(params)}: ${(e as Error).message}`,
+        `ConditionRegistry: condition "${name}" refused its parameters ${shown(params)}: ${messageOf(e)}`,
       );
     }
     if (typeof c !== 'function') {
@@ -109,8 +154,23 @@ export class ConditionRegistry<T> {
         `ConditionRegistry: the factory of "${name}" did not return a function`,
       );
     }
-    return tag((e, ctx) => c(e, ctx), Object.keys(params).length === 0 ? { name } : { name, params });
+    return tag(
+      (e, ctx) => c(e, ctx),
+      entries.length === 0 ? { name } : { name, params: Object.freeze(Object.fromEntries(entries)) },
+    );
   }
+}
+
+/** Parameters for a message: JSON, shortened; some values (cycles, bigints) have none. */
+function shown(params: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(params);
+  } catch {
+    text = undefined;
+  }
+  if (text === undefined) return '(not writable as JSON)';
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
 }
 
 /** The condition a spec describes; named ones come from `registry`. */
@@ -128,8 +188,16 @@ export function conditionOf<T>(
     }
     return registry.condition(spec.name, spec.params ?? {});
   }
-  if ('and' in spec) return spec.and.map((s) => conditionOf(s, registry, where)).reduce(andCondition);
-  if ('or' in spec) return spec.or.map((s) => conditionOf(s, registry, where)).reduce(orCondition);
+  if ('and' in spec)
+    return combine(
+      'and',
+      spec.and.map((s) => conditionOf(s, registry, where)),
+    );
+  if ('or' in spec)
+    return combine(
+      'or',
+      spec.or.map((s) => conditionOf(s, registry, where)),
+    );
   const inner = conditionOf(spec.not, registry, where);
   const innerSpec = specOf(inner)!;
   return tag(Conditions.not(inner), { not: innerSpec });

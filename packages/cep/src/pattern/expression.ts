@@ -1,5 +1,6 @@
 import type { Condition, ConditionContext } from './condition';
 import { MalformedPatternError } from './errors';
+import { MAX_EXPRESSION_DEPTH, MAX_EXPRESSION_LENGTH } from './limits';
 
 /**
  * A small, safe expression language for conditions written as data (no `eval`, no
@@ -24,6 +25,10 @@ import { MalformedPatternError } from './errors';
  *   field path, or `event` for the events themselves; a stage name that is not an identifier is
  *   written as a string: `count('stage 2')`). Over no events: `count` 0, `sum` 0, the others
  *   `undefined`.
+ *
+ * An expression has at most `MAX_EXPRESSION_LENGTH` characters and `MAX_EXPRESSION_DEPTH` levels
+ * of nesting; both are checked while parsing, so a hostile text is an `ExpressionError`, never a
+ * stack overflow or a stall.
  */
 
 /** A malformed expression: the message names the column and quotes the text. */
@@ -32,19 +37,26 @@ export class ExpressionError extends MalformedPatternError {}
 type Value = unknown;
 type Fn<T> = (event: T, ctx: ConditionContext<T>) => Value;
 
+// Chains of one precedence level (`a or b or c`, `x + y - z`) are one node with a list, not a
+// nested tree: a long chain then neither parses nor runs by deep recursion. Only parentheses,
+// calls and prefix operators nest, and they are bounded by MAX_EXPRESSION_DEPTH.
 type Node =
   | { kind: 'literal'; value: Value }
   | { kind: 'event' }
   | { kind: 'time' }
   | { kind: 'field'; path: string[] }
-  | { kind: 'member'; of: Node; name: string }
+  | { kind: 'member'; of: Node; path: string[] }
   | { kind: 'unary'; op: '-' | 'not'; arg: Node }
-  | { kind: 'binary'; op: string; left: Node; right: Node }
+  | { kind: 'logic'; op: 'and' | 'or'; args: Node[] }
+  | { kind: 'arith'; first: Node; rest: { op: ArithOp; arg: Node }[] }
+  | { kind: 'compare'; op: CompareOp; left: Node; right: Node }
   | { kind: 'math'; fn: 'abs' | 'floor' | 'ceil' | 'round'; arg: Node }
   | { kind: 'fixed'; arg: Node; digits: number }
   | { kind: 'iso'; arg: Node }
   | { kind: 'aggregate'; fn: Aggregate; stage: string; path: string[] | undefined };
 
+type ArithOp = '+' | '-' | '*' | '/' | '%';
+type CompareOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
 type Aggregate = 'count' | 'sum' | 'avg' | 'min' | 'max' | 'first' | 'last';
 const AGGREGATES = new Set<string>(['count', 'sum', 'avg', 'min', 'max', 'first', 'last']);
 const MATH = new Set<string>(['abs', 'floor', 'ceil', 'round']);
@@ -59,43 +71,71 @@ interface Token {
 }
 
 const OPS = ['<=', '>=', '==', '!=', '&&', '||', '<', '>', '+', '-', '*', '/', '%', '(', ')', ',', '.', '!'];
+// Sticky patterns match at `lastIndex` without copying the rest of the text: slicing it for each
+// token made a long expression quadratic (80 KB of `a.b.b…` took 85 s).
+const SPACE = /\s+/y;
+const NUMBER = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
+const NAME = /[A-Za-z_$][\w$]*/y;
+
+/** The text for an error message, on one line: all of it when short, else the part around the column. */
+function quote(src: string, at: number): string {
+  const from = src.length <= 80 ? 0 : Math.max(0, at - 60);
+  const to = src.length <= 80 ? src.length : Math.min(src.length, at + 20);
+  const text = src.slice(from, to).replace(/[\r\n\t]/g, ' ');
+  return `'${from > 0 ? '…' : ''}${text}${to < src.length ? '…' : ''}'`;
+}
+
+function errorAt(src: string, msg: string, at: number): ExpressionError {
+  return new ExpressionError(`expr: ${msg} at column ${at + 1} in ${quote(src, at)}`);
+}
+
+function matchAt(re: RegExp, src: string, i: number): string | undefined {
+  re.lastIndex = i;
+  return re.exec(src)?.[0];
+}
 
 function tokenize(src: string): Token[] {
   const out: Token[] = [];
   let i = 0;
   const fail = (msg: string, at: number): never => {
-    throw new ExpressionError(`expr: ${msg} at column ${at + 1} in '${src}'`);
+    throw errorAt(src, msg, at);
   };
   while (i < src.length) {
     const c = src[i]!;
-    if (/\s/.test(c)) {
-      i++;
+    const space = matchAt(SPACE, src, i);
+    if (space !== undefined) {
+      i += space.length;
       continue;
     }
     const start = i;
-    if (/[0-9]/.test(c) || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
-      const m = /^(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/.exec(src.slice(i))!;
-      i += m[0].length;
-      out.push({ type: 'number', text: m[0], value: Number(m[0]), at: start });
+    if ((c >= '0' && c <= '9') || (c === '.' && /[0-9]/.test(src[i + 1] ?? ''))) {
+      const m = matchAt(NUMBER, src, i)!;
+      i += m.length;
+      out.push({ type: 'number', text: m, value: Number(m), at: start });
       continue;
     }
     if (c === "'" || c === '"') {
       let j = i + 1;
-      let text = '';
+      const parts: string[] = [];
+      let from = j;
       while (j < src.length && src[j] !== c) {
-        if (src[j] === '\\' && j + 1 < src.length) j++;
-        text += src[j];
+        if (src[j] === '\\' && j + 1 < src.length) {
+          parts.push(src.slice(from, j));
+          j++;
+          from = j;
+        }
         j++;
       }
       if (j >= src.length) fail('unterminated string', start);
+      parts.push(src.slice(from, j));
       i = j + 1;
-      out.push({ type: 'string', text: src.slice(start, i), value: text, at: start });
+      out.push({ type: 'string', text: src.slice(start, i), value: parts.join(''), at: start });
       continue;
     }
-    if (/[A-Za-z_$]/.test(c)) {
-      const m = /^[A-Za-z_$][\w$]*/.exec(src.slice(i))!;
-      i += m[0].length;
-      out.push({ type: 'name', text: m[0], at: start });
+    const name = matchAt(NAME, src, i);
+    if (name !== undefined) {
+      i += name.length;
+      out.push({ type: 'name', text: name, at: start });
       continue;
     }
     const op = OPS.find((o) => src.startsWith(o, i));
@@ -109,11 +149,22 @@ function tokenize(src: string): Token[] {
 
 /** Parses `src` into a tree: precedence climbing, lowest first (or, and, not, comparison, +, *). */
 function parse(src: string): Node {
+  if (typeof src !== 'string') {
+    throw new ExpressionError(
+      `expr: an expression must be a string, got ${src === null ? 'null' : typeof src}`,
+    );
+  }
+  if (src.length > MAX_EXPRESSION_LENGTH) {
+    throw new ExpressionError(
+      `expr: an expression may have at most ${MAX_EXPRESSION_LENGTH} characters, got ${src.length} (see MAX_EXPRESSION_LENGTH)`,
+    );
+  }
   const tokens = tokenize(src);
   let p = 0;
+  let depth = 0;
   const peek = () => tokens[p]!;
   const fail = (msg: string, t: Token = peek()): never => {
-    throw new ExpressionError(`expr: ${msg} at column ${t.at + 1} in '${src}'`);
+    throw errorAt(src, msg, t.at);
   };
   const isOp = (...texts: string[]) => {
     const t = peek();
@@ -123,76 +174,86 @@ function parse(src: string): Node {
     if (!isOp(text)) fail(`expected '${text}' but found '${peek().text}'`);
     p++;
   };
+  /** One more level of nesting, refused past the limit before the parser recurses into it. */
+  const nested = <N>(t: Token, inner: () => N): N => {
+    if (++depth > MAX_EXPRESSION_DEPTH) {
+      fail(
+        `nested more than ${MAX_EXPRESSION_DEPTH} deep (parentheses, calls, not, unary minus; see MAX_EXPRESSION_DEPTH)`,
+        t,
+      );
+    }
+    const n = inner();
+    depth--;
+    return n;
+  };
 
-  const or = (): Node => {
-    let left = and();
-    while (isOp('or', '||')) {
+  const logic = (op: 'and' | 'or', texts: string[], operand: () => Node): Node => {
+    const first = operand();
+    if (!isOp(...texts)) return first;
+    const args = [first];
+    while (isOp(...texts)) {
       p++;
-      left = { kind: 'binary', op: 'or', left, right: and() };
+      args.push(operand());
     }
-    return left;
+    return { kind: 'logic', op, args };
   };
-  const and = (): Node => {
-    let left = not();
-    while (isOp('and', '&&')) {
-      p++;
-      left = { kind: 'binary', op: 'and', left, right: not() };
-    }
-    return left;
-  };
+  const or = (): Node => logic('or', ['or', '||'], and);
+  const and = (): Node => logic('and', ['and', '&&'], not);
   const not = (): Node => {
     if (isOp('not', '!')) {
-      p++;
-      return { kind: 'unary', op: 'not', arg: not() };
+      const t = tokens[p++]!;
+      return nested(t, () => ({ kind: 'unary', op: 'not', arg: not() }));
     }
     return comparison();
   };
   const comparison = (): Node => {
     const left = additive();
     if (isOp('<', '<=', '>', '>=', '==', '!=')) {
-      const op = tokens[p++]!.text;
+      const op = tokens[p++]!.text as CompareOp;
       const right = additive();
       if (isOp('<', '<=', '>', '>=', '==', '!=')) fail("comparisons do not chain; join them with 'and'");
-      return { kind: 'binary', op, left, right };
+      return { kind: 'compare', op, left, right };
     }
     return left;
   };
-  const additive = (): Node => {
-    let left = multiplicative();
-    while (isOp('+', '-')) {
-      const op = tokens[p++]!.text;
-      left = { kind: 'binary', op, left, right: multiplicative() };
+  const arith = (ops: ArithOp[], operand: () => Node): Node => {
+    const first = operand();
+    if (!isOp(...ops)) return first;
+    const rest: { op: ArithOp; arg: Node }[] = [];
+    while (isOp(...ops)) {
+      const op = tokens[p++]!.text as ArithOp;
+      rest.push({ op, arg: operand() });
     }
-    return left;
+    return { kind: 'arith', first, rest };
   };
-  const multiplicative = (): Node => {
-    let left = unary();
-    while (isOp('*', '/', '%')) {
-      const op = tokens[p++]!.text;
-      left = { kind: 'binary', op, left, right: unary() };
-    }
-    return left;
-  };
+  const additive = (): Node => arith(['+', '-'], multiplicative);
+  const multiplicative = (): Node => arith(['*', '/', '%'], unary);
   const unary = (): Node => {
     if (isOp('-')) {
-      p++;
-      return { kind: 'unary', op: '-', arg: unary() };
+      const t = tokens[p++]!;
+      return nested(t, () => ({ kind: 'unary', op: '-', arg: unary() }));
     }
     return postfix();
   };
-  const postfix = (): Node => {
-    let node = primary();
+  /** `.a.b.c` after a node, appended to one path (copying the path for each name was quadratic). */
+  const names = (path: string[]): string[] => {
     while (isOp('.')) {
       p++;
       const t = peek();
       if (t.type !== 'name') fail(`expected a field name after '.' but found '${t.text}'`);
       p++;
-      node =
-        node.kind === 'field'
-          ? { kind: 'field', path: [...node.path, t.text] }
-          : { kind: 'member', of: node, name: t.text };
+      path.push(t.text);
     }
-    return node;
+    return path;
+  };
+  const postfix = (): Node => {
+    const node = primary();
+    if (!isOp('.')) return node;
+    if (node.kind === 'field') {
+      names(node.path);
+      return node;
+    }
+    return { kind: 'member', of: node, path: names([]) };
   };
   /** A stage reference: a name or a string. */
   const stageRef = (fn: string): string => {
@@ -213,15 +274,56 @@ function parse(src: string): Node {
     if (t.type !== 'name') fail(`${fn}() takes a field after the stage, found '${t.text}'`);
     p++;
     if (t.text === 'event') return undefined;
-    const path = [t.text];
-    while (isOp('.')) {
-      p++;
-      const f = peek();
-      if (f.type !== 'name') fail(`expected a field name after '.' but found '${f.text}'`);
-      p++;
-      path.push(f.text);
+    return names([t.text]);
+  };
+  const call = (t: Token): Node => {
+    if (AGGREGATES.has(t.text)) {
+      const fn = t.text as Aggregate;
+      const stage = stageRef(fn);
+      let path: string[] | undefined;
+      if (fn === 'count') {
+        if (isOp(',')) fail('count() takes only a stage');
+      } else {
+        if (!isOp(',')) fail(`${fn}() takes a stage and a field: ${fn}(stage, field)`);
+        p++;
+        path = fieldPath(fn);
+      }
+      expect(')');
+      return { kind: 'aggregate', fn, stage, path };
     }
-    return path;
+    if (t.text === 'fixed') {
+      const arg = or();
+      expect(',');
+      const d = peek();
+      if (
+        !(
+          d.type === 'number' &&
+          Number.isInteger(d.value) &&
+          (d.value as number) >= 0 &&
+          (d.value as number) <= 20
+        )
+      ) {
+        fail('fixed() takes a number and a count of digits from 0 to 20');
+      }
+      p++;
+      expect(')');
+      return { kind: 'fixed', arg, digits: d.value as number };
+    }
+    if (t.text === 'iso') {
+      const arg = or();
+      expect(')');
+      return { kind: 'iso', arg };
+    }
+    if (MATH.has(t.text)) {
+      const arg = or();
+      if (isOp(',')) fail(`${t.text}() takes one argument`);
+      expect(')');
+      return { kind: 'math', fn: t.text as 'abs', arg };
+    }
+    return fail(
+      `unknown function '${t.text}' (functions: ${[...AGGREGATES, ...MATH, ...FORMAT].join(', ')})`,
+      t,
+    );
   };
   const primary = (): Node => {
     const t = peek();
@@ -231,61 +333,17 @@ function parse(src: string): Node {
     }
     if (t.type === 'op' && t.text === '(') {
       p++;
-      const inner = or();
-      expect(')');
-      return inner;
+      return nested(t, () => {
+        const inner = or();
+        expect(')');
+        return inner;
+      });
     }
     if (t.type === 'name') {
       p++;
       if (isOp('(')) {
         p++;
-        if (AGGREGATES.has(t.text)) {
-          const fn = t.text as Aggregate;
-          const stage = stageRef(fn);
-          let path: string[] | undefined;
-          if (fn === 'count') {
-            if (isOp(',')) fail('count() takes only a stage');
-          } else {
-            if (!isOp(',')) fail(`${fn}() takes a stage and a field: ${fn}(stage, field)`);
-            p++;
-            path = fieldPath(fn);
-          }
-          expect(')');
-          return { kind: 'aggregate', fn, stage, path };
-        }
-        if (t.text === 'fixed') {
-          const arg = or();
-          expect(',');
-          const d = peek();
-          if (
-            !(
-              d.type === 'number' &&
-              Number.isInteger(d.value) &&
-              (d.value as number) >= 0 &&
-              (d.value as number) <= 20
-            )
-          ) {
-            fail('fixed() takes a number and a count of digits from 0 to 20');
-          }
-          p++;
-          expect(')');
-          return { kind: 'fixed', arg, digits: d.value as number };
-        }
-        if (t.text === 'iso') {
-          const arg = or();
-          expect(')');
-          return { kind: 'iso', arg };
-        }
-        if (MATH.has(t.text)) {
-          const arg = or();
-          if (isOp(',')) fail(`${t.text}() takes one argument`);
-          expect(')');
-          return { kind: 'math', fn: t.text as 'abs', arg };
-        }
-        return fail(
-          `unknown function '${t.text}' (functions: ${[...AGGREGATES, ...MATH, ...FORMAT].join(', ')})`,
-          t,
-        );
+        return nested(t, () => call(t));
       }
       switch (t.text) {
         case 'true':
@@ -347,7 +405,7 @@ function closure<T>(n: Node): Fn<T> {
     }
     case 'member': {
       const of = closure<T>(n.of);
-      const path = [n.name];
+      const path = n.path;
       return (e, ctx) => get(of(e, ctx), path);
     }
     case 'unary': {
@@ -376,28 +434,32 @@ function closure<T>(n: Node): Fn<T> {
         return typeof v === 'number' && Number.isFinite(v) ? new Date(v).toISOString() : undefined;
       };
     }
-    case 'binary': {
+    case 'logic': {
+      const args = n.args.map((a) => closure<T>(a));
+      if (n.op === 'and') {
+        return (e, ctx) => {
+          for (const a of args) if (!truthy(a(e, ctx))) return false;
+          return true;
+        };
+      }
+      return (e, ctx) => {
+        for (const a of args) if (truthy(a(e, ctx))) return true;
+        return false;
+      };
+    }
+    case 'arith': {
+      const first = closure<T>(n.first);
+      const rest = n.rest.map(({ op, arg }) => ({ apply: ARITH[op], arg: closure<T>(arg) }));
+      return (e, ctx) => {
+        let acc = first(e, ctx);
+        for (const { apply, arg } of rest) acc = apply(acc, arg(e, ctx));
+        return acc;
+      };
+    }
+    case 'compare': {
       const l = closure<T>(n.left);
       const r = closure<T>(n.right);
       switch (n.op) {
-        case 'and':
-          return (e, ctx) => truthy(l(e, ctx)) && truthy(r(e, ctx));
-        case 'or':
-          return (e, ctx) => truthy(l(e, ctx)) || truthy(r(e, ctx));
-        case '+':
-          return (e, ctx) => {
-            const a = l(e, ctx);
-            const b = r(e, ctx);
-            return typeof a === 'string' && typeof b === 'string' ? a + b : num(a) + num(b);
-          };
-        case '-':
-          return (e, ctx) => num(l(e, ctx)) - num(r(e, ctx));
-        case '*':
-          return (e, ctx) => num(l(e, ctx)) * num(r(e, ctx));
-        case '/':
-          return (e, ctx) => num(l(e, ctx)) / num(r(e, ctx));
-        case '%':
-          return (e, ctx) => num(l(e, ctx)) % num(r(e, ctx));
         case '==':
           return (e, ctx) => l(e, ctx) === r(e, ctx);
         case '!=':
@@ -415,8 +477,17 @@ function closure<T>(n: Node): Fn<T> {
   }
 }
 
+/** `+` joins two strings; otherwise the operators work on numbers (anything else is NaN). */
+const ARITH: Record<ArithOp, (a: Value, b: Value) => Value> = {
+  '+': (a, b) => (typeof a === 'string' && typeof b === 'string' ? a + b : num(a) + num(b)),
+  '-': (a, b) => num(a) - num(b),
+  '*': (a, b) => num(a) * num(b),
+  '/': (a, b) => num(a) / num(b),
+  '%': (a, b) => num(a) % num(b),
+};
+
 /** `<` and friends on two numbers or two strings; anything else (undefined, NaN, mixed) is false. */
-function compare(op: string, a: Value, b: Value): boolean {
+function compare(op: CompareOp, a: Value, b: Value): boolean {
   const ok =
     (typeof a === 'number' && typeof b === 'number' && !Number.isNaN(a) && !Number.isNaN(b)) ||
     (typeof a === 'string' && typeof b === 'string');
@@ -459,11 +530,17 @@ function aggregate<T>(fn: Aggregate, stage: string, path: readonly string[] | un
         return vs.length === 0 ? undefined : vs.reduce<number>((s, v) => s + num(v), 0) / vs.length;
       };
     case 'min':
-    case 'max':
+    case 'max': {
+      // a loop, not Math.min(...values): spreading a long stage's values overflows the stack
+      const pick = fn === 'min' ? Math.min : Math.max;
       return (_e, ctx) => {
-        const vs = values(ctx).map(num);
-        return vs.length === 0 ? undefined : fn === 'min' ? Math.min(...vs) : Math.max(...vs);
+        const vs = values(ctx);
+        if (vs.length === 0) return undefined;
+        let m = num(vs[0]);
+        for (let i = 1; i < vs.length; i++) m = pick(m, num(vs[i]));
+        return m;
       };
+    }
     case 'first':
       return (_e, ctx) => values(ctx)[0];
     case 'last':
@@ -490,7 +567,14 @@ function stagesOf(n: Node, into: Set<string>): Set<string> {
     case 'member':
       stagesOf(n.of, into);
       break;
-    case 'binary':
+    case 'logic':
+      for (const a of n.args) stagesOf(a, into);
+      break;
+    case 'arith':
+      stagesOf(n.first, into);
+      for (const r of n.rest) stagesOf(r.arg, into);
+      break;
+    case 'compare':
       stagesOf(n.left, into);
       stagesOf(n.right, into);
       break;
@@ -515,15 +599,11 @@ export interface CompiledExpression<T> {
  * detail(reading, { eventsForPattern: () => [], timestamp: 0 }); // '0.42 kWh'
  */
 export function expression<T>(src: string): (event: T, ctx: ConditionContext<T>) => unknown {
-  if (typeof src !== 'string')
-    throw new ExpressionError(`expr: an expression must be a string, got ${typeof src}`);
   return closure<T>(parse(src));
 }
 
 /** Parses and compiles `src`; throws `ExpressionError` naming the column of the first mistake. */
 export function compileExpression<T>(src: string): CompiledExpression<T> {
-  if (typeof src !== 'string')
-    throw new ExpressionError(`expr: an expression must be a string, got ${typeof src}`);
   const tree = parse(src);
   const fn = closure<T>(tree);
   return { condition: (e, ctx) => truthy(fn(e, ctx)), stages: stagesOf(tree, new Set()) };

@@ -2,6 +2,7 @@ import { AfterMatchSkipStrategy } from './after-match';
 import type { Condition } from './condition';
 import { andCondition, type ConditionRegistry, conditionOf, orCondition, specOf } from './condition-data';
 import { MalformedPatternError } from './errors';
+import { checkSpecData, checkSpecPositions } from './limits';
 import { type ConsumingStrategy, type Quantifier, single } from './quantifier';
 import { type PatternSpec, PatternSpecSchema, type SkipSpec, type StageLink, type StageSpec } from './spec';
 import { WithinType } from './within';
@@ -286,6 +287,11 @@ export class Pattern<T, F extends T = T> {
    * Named conditions come from `conditions`. A spec that does not fit the schema, or names a
    * condition the registry lacks, is a `MalformedPatternError` naming the place.
    *
+   * A spec may come from anyone, so its size is checked before anything is built: plain JSON
+   * data only (no `__proto__` key), nested at most `MAX_SPEC_DEPTH` deep, at most `MAX_SPEC_SIZE`
+   * characters as JSON, `MAX_PATTERN_STAGES` stages, `MAX_PATTERN_STATES` unrolled positions,
+   * and expressions within `MAX_EXPRESSION_LENGTH` / `MAX_EXPRESSION_DEPTH`.
+   *
    * @example
    * const spike = Pattern.fromJSON<Reading>({
    *   version: 1,
@@ -296,6 +302,8 @@ export class Pattern<T, F extends T = T> {
    * });
    */
   static fromJSON<T>(spec: unknown, conditions?: ConditionRegistry<T>): Pattern<T, T> {
+    // bounded and plain before the schema reads it (which recurses and copies)
+    checkSpecData(spec, 'Pattern.fromJSON');
     const parsed = PatternSpecSchema.safeParse(spec);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -303,6 +311,7 @@ export class Pattern<T, F extends T = T> {
         `Pattern.fromJSON: ${issue.path.length > 0 ? `at ${issue.path.join('.')}: ` : ''}${issue.message}`,
       );
     }
+    checkSpecPositions(parsed.data.stages, 'Pattern.fromJSON');
     return build<T>(parsed.data.stages, skipOf(parsed.data.skip), conditions, 'stages');
   }
 
