@@ -36,6 +36,30 @@ export function ensureChromium(): string {
   return path;
 }
 
+/** Set to 1, lets the test command pass without Chromium: the browser tests are skipped. */
+export const SKIP_BROWSER_VARIABLE = 'EVENTIDE_SKIP_BROWSER';
+
+/**
+ * What the browser tests do, given the global setup's `chromiumPath` ('' when there is none):
+ * run; or, with no Chromium, fail naming the fix, unless EVENTIDE_SKIP_BROWSER=1 skips them. A
+ * missing browser must not pass the test command silently.
+ */
+export function browserTests(
+  chromiumPath: string,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+):
+  | { readonly kind: 'run'; readonly path: string }
+  | { readonly kind: 'skip' | 'missing'; readonly why: string } {
+  if (chromiumPath !== '') return { kind: 'run', path: chromiumPath };
+  if (env[SKIP_BROWSER_VARIABLE] === '1') {
+    return { kind: 'skip', why: `Chromium is missing and ${SKIP_BROWSER_VARIABLE}=1: browser tests skipped` };
+  }
+  return {
+    kind: 'missing',
+    why: `Chromium is missing, so the browser tests cannot run: apt-get install -y chromium (as root the suite installs it), or set ${SKIP_BROWSER_VARIABLE}=1 to skip them`,
+  };
+}
+
 /** Launch options for playwright-core's `chromium.launch`. */
 export function launchOptions(executablePath: string) {
   // As root Chromium's sandbox cannot start; the pages opened are our own.

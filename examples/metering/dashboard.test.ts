@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { launchOptions } from '../../scripts/chromium';
+import { browserTests, launchOptions } from '../../scripts/chromium';
 import { readRows } from './outputs';
 
 // The main job with --dashboard, watched in headless Chromium while it runs. Expected values come
@@ -13,7 +13,8 @@ import { readRows } from './outputs';
 
 const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
 const shots = join(examples, '.test-output', 'dashboard');
-const chromiumPath = inject('chromiumPath');
+const browserPlan = browserTests(inject('chromiumPath'));
+const chromiumPath = browserPlan.kind === 'run' ? browserPlan.path : '';
 
 interface Sample {
   readonly state: string;
@@ -23,7 +24,30 @@ interface Sample {
   readonly places: number;
 }
 
-describe.skipIf(chromiumPath === '')(
+describe('Chromium for the browser tests', () => {
+  // a missing browser fails the test command instead of skipping what follows in silence
+  it.runIf(browserPlan.kind === 'missing')(
+    'is installed (or EVENTIDE_SKIP_BROWSER=1 says to skip them)',
+    () => {
+      throw new Error(browserPlan.kind === 'run' ? '' : browserPlan.why);
+    },
+  );
+
+  it('missing, fails the browser tests unless EVENTIDE_SKIP_BROWSER=1', () => {
+    expect(browserTests('/usr/bin/chromium', {})).toEqual({ kind: 'run', path: '/usr/bin/chromium' });
+    expect(browserTests('/usr/bin/chromium', { EVENTIDE_SKIP_BROWSER: '1' }).kind).toBe('run');
+    const missing = browserTests('', {});
+    expect(missing.kind).toBe('missing');
+    expect(missing.kind === 'run' ? '' : missing.why).toMatch(
+      /apt-get install -y chromium.*EVENTIDE_SKIP_BROWSER=1/,
+    );
+    for (const v of ['', '0', 'true', 'yes'])
+      expect(browserTests('', { EVENTIDE_SKIP_BROWSER: v }).kind).toBe('missing');
+    expect(browserTests('', { EVENTIDE_SKIP_BROWSER: '1' }).kind).toBe('skip');
+  });
+});
+
+describe.skipIf(browserPlan.kind !== 'run')(
   'the dashboard in a browser (pnpm start -- --dashboard --follow)',
   () => {
     let child: ChildProcess;

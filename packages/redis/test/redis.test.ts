@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Checkpoint,
+  type CheckpointStorage,
   connect,
   DataStream,
+  type HasNode,
   INVALID,
   type InvalidRecord,
+  type Job,
+  type Source,
   TumblingEventTimeWindows,
   WatermarkStrategy,
 } from '@eventide/core';
@@ -213,6 +217,75 @@ describe('RedisStreamSink and RedisCheckpointStorage: exactly once', () => {
       }),
       { numRuns: 6 },
     );
+  });
+
+  it('a job restored from a checkpoint older than the writer’s last commit replays into the stream once', async () => {
+    const out = name('older');
+    const n = 50;
+    let job: Job<{ out: HasNode<never> }> | undefined;
+    // 0..n-1, ten a read, with positions; each read waits until the checkpoint the last batch
+    // started has committed, so every run cuts a checkpoint after every batch
+    const numbers: Source<number> = {
+      open(position) {
+        const from = typeof position === 'number' ? position : 0;
+        let i = from;
+        return {
+          read: async () => {
+            while (job === undefined || job.checkpoints.completed < (i - from) / 10)
+              await new Promise((r) => setTimeout(r, 1));
+            if (i >= n) return null;
+            const batch = Array.from({ length: Math.min(10, n - i) }, (_, k) => i + k);
+            i += batch.length;
+            return batch;
+          },
+          position: () => i,
+        };
+      },
+    };
+    const saved: Checkpoint[] = [];
+    const storage: CheckpointStorage = {
+      save: async (c) => {
+        saved.push(structuredClone(c));
+        return { id: c.id, size: 0 };
+      },
+      latest: async () => saved.at(-1),
+    };
+    const run = async (restore?: Checkpoint) => {
+      job = connect(
+        {
+          out: DataStream.from(numbers)
+            .name('numbers')
+            .sinkTo(new RedisStreamSink<number>({ connection: url, stream: out, writer: 'w' }))
+            .name('redis'),
+        },
+        {
+          ...(restore === undefined ? {} : { restore }),
+          checkpoints: { storage, interval: { records: 10 } },
+        },
+      );
+      const started = job;
+      started.start();
+      await started.done;
+      job = undefined;
+      return started;
+    };
+    const everyNumber = Array.from({ length: n }, (_, i) => i);
+    await run();
+    // the first run committed checkpoints 1 to 5, one per batch, and a last, empty one
+    expect(saved.map((c) => [c.id, c.sources])).toEqual(
+      [10, 20, 30, 40, 50, 50].map((p, i) => [i + 1, { numbers: p }]),
+    );
+    expect(await client.hget(`${out}:committed`, 'w')).toBe('6');
+    expect(await streamValues<number>(client, out)).toEqual(everyNumber);
+    // restored from checkpoint 1 (the newer ones lost, say): checkpoints 2 to 5 are cut again,
+    // with the same records, and are already in the stream
+    const again = await run(saved[0]!);
+    expect(again.restoredFrom).toBe(1);
+    expect(saved.slice(6).map((c) => [c.id, c.sources])).toEqual(
+      [20, 30, 40, 50, 50].map((p, i) => [i + 2, { numbers: p }]),
+    );
+    expect(await streamValues<number>(client, out)).toEqual(everyNumber);
+    expect(await client.keys(`${out}:txn:*`)).toEqual([]);
   });
 
   it('a checkpoint fenced by a lease is refused once the lease is someone else’s', async () => {

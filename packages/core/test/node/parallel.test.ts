@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DataStream, keyGroupOf } from '../../src/index';
+import { type DataStream, keyGroupOf, OutputTag, TumblingEventTimeWindows } from '../../src/index';
 import {
   combineKeyGroups,
   connectParallel,
@@ -13,8 +13,11 @@ import {
 } from '../../src/node/index';
 import type pipeline from './parallel-pipeline';
 import { allReadings, type Options, type Reading } from './parallel-pipeline';
+import type twoWatermarks from './parallel-two-watermarks';
+import { TICKS, type Tick } from './parallel-two-watermarks';
 
 const MODULE = new URL('./parallel-pipeline.ts', import.meta.url);
+const TWO_WATERMARKS = new URL('./parallel-two-watermarks.ts', import.meta.url);
 const KEY_GROUPS = 8;
 
 interface ZoneSum {
@@ -185,6 +188,43 @@ describe('connectParallel: a pipeline split by key group over worker threads', (
         .sort(),
     ).toEqual(['output:late', 'output:perMeter']);
   }, 60_000);
+
+  it('a key group’s watermark is the least of its outputs’: a record on time for the slower one is not late', async () => {
+    // brute force over the ticks: 100 ms windows; the slow output's bound (1000 ms) covers the
+    // last tick's lateness, so nothing is late and window [500, 600) holds 11 ticks
+    const want = new Map<number, number>();
+    for (const t of TICKS) want.set(t - (t % 100), (want.get(t - (t % 100)) ?? 0) + 1);
+    const counts: { start: number; n: number }[] = [];
+    const late: Tick[] = [];
+    const LATE_TICK = new OutputTag<FromKeyGroup<Tick>>('late-tick');
+    const job = await connectParallel<undefined, ReturnType<typeof twoWatermarks>>(TWO_WATERMARKS, {
+      workers: 1,
+      keyGroups: 1,
+      outputs: {
+        fast: (s) => s.sinkTo({ write: () => {} }).name('fast-sink'),
+        slow: (s) => {
+          const windows = s
+            .windowAll(TumblingEventTimeWindows.of(100))
+            .sideOutputLateData(LATE_TICK)
+            .process<{ start: number; n: number }>((ctx, xs) => [{ start: ctx.window.start, n: xs.length }])
+            .name('slow-windows');
+          return [
+            windows.sinkTo({ write: (v: readonly { start: number; n: number }[]) => void counts.push(...v) }),
+            windows.getSideOutput(LATE_TICK).sinkTo({
+              write: (v: readonly FromKeyGroup<Tick>[]) => void late.push(...v.map((p) => p.value)),
+            }),
+          ];
+        },
+      },
+    });
+    job.start();
+    await job.done;
+    expect(late).toEqual([]);
+    expect(counts.sort((a, b) => a.start - b.start)).toEqual(
+      [...want].sort((a, b) => a[0] - b[0]).map(([start, n]) => ({ start, n })),
+    );
+    expect(counts.find((c) => c.start === 500)?.n).toBe(11);
+  }, 30_000);
 
   it('refuses a stage output named like an output stage', async () => {
     await expect(

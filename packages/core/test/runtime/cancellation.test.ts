@@ -103,35 +103,50 @@ describe('cancellation', () => {
 });
 
 describe('backpressure', () => {
-  it('reads no batch while a write is pending: a slow asynchronous sink bounds the work in flight', async () => {
-    let read = 0;
-    let written = 0;
-    let maxAhead = 0;
-    const source: Source<number> = {
-      open: () => ({
-        read: () => {
-          if (read === 200) return null;
-          read++;
-          maxAhead = Math.max(maxAhead, read - written);
-          return [read];
+  it('reads no batch while maxPendingWrites writes are pending: exactly that many, never more', async () => {
+    // ConnectOptions.maxPendingWrites: the writes that may be pending before the sources stop
+    // reading. With a slow sink the bound is reached, and never passed.
+    for (const max of [undefined, 1, 2, 3]) {
+      const bound = max ?? 1; // the documented default
+      let read = 0;
+      let written = 0;
+      let pending = 0;
+      let maxPending = 0;
+      let maxAhead = 0;
+      const source: Source<number> = {
+        open: () => ({
+          read: () => {
+            if (read === 200) return null;
+            read++;
+            // read, not yet written: the pending writes and this batch
+            maxAhead = Math.max(maxAhead, read - written);
+            return [read];
+          },
+        }),
+      };
+      const slow: Sink<number> = {
+        write: (values) => {
+          maxPending = Math.max(maxPending, ++pending);
+          return new Promise((resolve) =>
+            setTimeout(() => {
+              pending--;
+              written += values.length;
+              resolve();
+            }, 1),
+          );
         },
-      }),
-    };
-    const slow: Sink<number> = {
-      write: (values) =>
-        new Promise((resolve) =>
-          setTimeout(() => {
-            written += values.length;
-            resolve();
-          }, 1),
-        ),
-    };
-    const job = connect({ out: DataStream.from(source).sinkTo(slow) }, { maxPendingWrites: 2 });
-    job.start();
-    await job.done;
-    expect(written).toBe(200);
-    // at most two writes pending, plus the batch being read
-    expect(maxAhead).toBeLessThanOrEqual(3);
+      };
+      const job = connect(
+        { out: DataStream.from(source).sinkTo(slow) },
+        max === undefined ? {} : { maxPendingWrites: max },
+      );
+      job.start();
+      await job.done;
+      expect(written).toBe(200);
+      expect(maxPending, `maxPendingWrites ${max}`).toBe(bound);
+      // a batch is read only while fewer than `bound` writes are pending
+      expect(maxAhead, `maxPendingWrites ${max}`).toBe(bound);
+    }
   });
 
   it('a failing write fails the job; close() runs after the last write', async () => {

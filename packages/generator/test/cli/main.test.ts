@@ -214,6 +214,32 @@ describe('eventide-gen with paths and sizes', () => {
       expect(performance.now() - started).toBeLessThan(2000);
     }
   });
+
+  it('the limit is 200 million readings exactly: 200,000,001 is refused naming --no-limits, 200,000,000 passes', async () => {
+    // the generator's README: "refuses runs above 200 million readings unless --no-limits".
+    // --interval 1440 is one reading per service a day, so the estimate is services × days
+    // (200,000,001 = 3 × 66,666,667); --partitions without --to is refused after the limit check
+    // and before anything is generated, so a run that gets that far passed the limit.
+    const daily = ['--interval', '1440', '--start', '2026-01-05T00:00:00Z', '--partitions', '2'];
+    const dir = () => mkdtempSync(join(tmpdir(), 'gen-limit-'));
+    const above = await cli('--services', '3', '--days', '66666667', ...daily, '--out', dir());
+    expect(above.code).toBe(2);
+    expect(above.stderr).toMatch(
+      /about 200,000,001 readings, above the limit of 200,000,000 readings .* pass --no-limits/,
+    );
+    for (const args of [
+      ['--services', '100', '--days', '2000000'],
+      ['--services', '1', '--days', '200000'],
+      ['--services', '3', '--days', '66666667', '--no-limits'],
+    ]) {
+      const started = performance.now();
+      const r = await cli(...args, ...daily, '--out', dir());
+      expect(r.stderr, args.join(' ')).not.toMatch(/limit/);
+      expect(r.stderr, args.join(' ')).toMatch(/^eventide-gen: --partitions goes with --to\n/);
+      expect(r.code).toBe(2);
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+  });
 });
 
 describe('eventide-gen --to redis://…', () => {
