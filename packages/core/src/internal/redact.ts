@@ -4,7 +4,10 @@
 // connection credentials: a program prints them on purpose, for the user to open the page. Laws: the result never contains the secret of any URL in
 // the text; a text without credentials comes back unchanged; redacting twice equals redacting once.
 
-const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/?#]*)@/gi;
+// `scheme://user:password@`: the user ends at the first ':', the password at the last '@' before
+// the host, which may be past a '/', '?', '#' or even a space in the password; it never runs into
+// the next option (` --`) or the next URL.
+const USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s@:/?#]*):((?:(?!\s--|:\/\/)[^\n])*?)@(?=[^\s@]*(?:\s|$))/gi;
 const QUERY_SECRET = /([?&;](?:password|passwd|pwd|pass|secret|sslpassword)=)[^&\s#;]*/gi;
 
 /**
@@ -19,10 +22,7 @@ const QUERY_SECRET = /([?&;](?:password|passwd|pwd|pass|secret|sslpassword)=)[^&
  */
 export function redactCredentials(text: string): string {
   return text
-    .replace(USERINFO, (_, scheme: string, userinfo: string) => {
-      const colon = userinfo.indexOf(':');
-      return colon === -1 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, colon)}:***@`;
-    })
+    .replace(USERINFO, (_, scheme: string, user: string) => `${scheme}${user}:***@`)
     .replace(QUERY_SECRET, '$1***');
 }
 
@@ -49,6 +49,10 @@ export function withCredentialsFrom(url: string, from: string | undefined): stri
     return url;
   }
   if (u.password !== '' || f.password === '') return url;
+  // drivers read the host and port from the query too (pg: ?host=, ?port=): never send the
+  // password to an address other than the one compared here
+  for (const p of ['host', 'hostaddr', 'port'])
+    if (u.searchParams.has(p) || f.searchParams.has(p)) return url;
   if (u.protocol !== f.protocol || u.hostname !== f.hostname || u.port !== f.port) return url;
   if (u.username === '') u.username = f.username;
   else if (u.username !== f.username) return url;

@@ -94,3 +94,26 @@ describe('withCredentialsFrom', () => {
     expect(withCredentialsFrom('redis://h:6379/x', undefined)).toBe('redis://h:6379/x');
   });
 });
+
+describe('redactCredentials, passwords with URL delimiters', () => {
+  it('hides a password holding /, ?, # or a space, up to the last @ before the host', () => {
+    expect(redactCredentials('PostgreSQL postgres://u:p ss@127.0.0.1:1/db: gave up')).toBe(
+      'PostgreSQL postgres://u:***@127.0.0.1:1/db: gave up',
+    );
+    expect(redactCredentials('on redis://:pa/ss@127.0.0.1:1/readings')).toBe(
+      'on redis://:***@127.0.0.1:1/readings',
+    );
+    expect(redactCredentials('redis://:a?b#c@h:1/x --group g')).toBe('redis://:***@h:1/x --group g');
+    expect(redactCredentials('postgres://u:p:x@h/db')).toBe('postgres://u:***@h/db');
+    // it stops at the next option and the next URL
+    expect(redactCredentials('--db postgres://h/db --source redis://:q@h2:6379/r')).toBe(
+      '--db postgres://h/db --source redis://:***@h2:6379/r',
+    );
+  });
+
+  it('withCredentialsFrom sends no password to a URL whose query names a host or port', () => {
+    const from = 'postgres://app:s3cret@db.internal:5432/metering';
+    const url = 'postgres://app@db.internal:5432/metering?host=127.0.0.2&port=5433';
+    expect(withCredentialsFrom(url, from)).toBe(url);
+  });
+});
