@@ -212,9 +212,10 @@ export interface ReadingsSpan {
 /**
  * Reads a readings file once to find what it spans (the run's time range and interval, which a
  * generated run knows in advance). Unreadable rows are skipped here; the run refuses them. The
- * span is that of the bulk of the rows: the run of consecutive UTC days around the busiest one,
- * each holding at least 1% of its rows, so that one row stamped 9999-12-31 (or 1970) neither
- * stretches the span nor, through it, the run (the run then refuses that row as out of span).
+ * span is that of the bulk of the rows: the UTC days holding at least 1% of the busiest day's
+ * rows, from interval starts only, and the interval is the most common length; so one row stamped
+ * 9999-12-31 (or 1970, or with an end a millisecond after its start) neither stretches the span
+ * nor the run (the run then refuses that row as out of span, or as not one interval long).
  */
 export async function scanReadings(path: string, shown = path): Promise<ReadingsSpan> {
   const source = (isNdjson(path) ? ndjsonFileSource(path) : csvFileSource(path)) as Source<
@@ -222,8 +223,10 @@ export async function scanReadings(path: string, shown = path): Promise<Readings
   >;
   const reader = source.open();
   const DAY = 86_400_000;
-  /** Per UTC day: rows, first start, last end, shortest interval. */
-  const days = new Map<number, { rows: number; start: number; end: number; intervalMs: number }>();
+  /** Rows per UTC day of their start, and each day's first and last start. */
+  const days = new Map<number, { rows: number; first: number; last: number }>();
+  /** How often each interval length occurs: the run's is the most common one. */
+  const lengths = new Map<number, number>();
   try {
     for (let b = await reader.read(); b !== null; b = await reader.read()) {
       for (const r of b) {
@@ -231,14 +234,14 @@ export async function scanReadings(path: string, shown = path): Promise<Readings
         const s = Date.parse(String((r as Record<string, unknown>).interval_start));
         const e = Date.parse(String((r as Record<string, unknown>).interval_end));
         if (!(Number.isFinite(s) && Number.isFinite(e) && e > s)) continue;
+        if (lengths.size < 1000 || lengths.has(e - s)) lengths.set(e - s, (lengths.get(e - s) ?? 0) + 1);
         const day = Math.floor(s / DAY);
         const d = days.get(day);
-        if (d === undefined) days.set(day, { rows: 1, start: s, end: e, intervalMs: e - s });
+        if (d === undefined) days.set(day, { rows: 1, first: s, last: s });
         else {
           d.rows++;
-          if (s < d.start) d.start = s;
-          if (e > d.end) d.end = e;
-          if (e - s < d.intervalMs) d.intervalMs = e - s;
+          if (s < d.first) d.first = s;
+          if (s > d.last) d.last = s;
         }
       }
     }
@@ -246,24 +249,21 @@ export async function scanReadings(path: string, shown = path): Promise<Readings
     reader.close?.();
   }
   if (days.size === 0) throw new InputFileError(`${shown} holds no readable readings`);
-  let busiest = 0;
+  let intervalMs = 0;
+  let seen = 0;
+  for (const [length, n] of lengths) if (n > seen) [intervalMs, seen] = [length, n];
+  // Days holding at least 1% of the busiest day's rows bound the span; a gap between them (a day
+  // missing from the file) does not. Only interval starts count: an end is trusted to nothing.
   let most = 0;
-  for (const [day, d] of days) if (d.rows > most) [busiest, most] = [day, d.rows];
-  const dense = (day: number) => (days.get(day)?.rows ?? 0) >= most / 100;
-  let first = busiest;
-  let last = busiest;
-  while (dense(first - 1)) first--;
-  while (dense(last + 1)) last++;
+  for (const d of days.values()) if (d.rows > most) most = d.rows;
   let start = Number.POSITIVE_INFINITY;
-  let end = Number.NEGATIVE_INFINITY;
-  let intervalMs = Number.POSITIVE_INFINITY;
-  for (let day = first; day <= last; day++) {
-    const d = days.get(day)!;
-    start = Math.min(start, d.start);
-    end = Math.max(end, d.end);
-    intervalMs = Math.min(intervalMs, d.intervalMs);
+  let last = Number.NEGATIVE_INFINITY;
+  for (const d of days.values()) {
+    if (d.rows < most / 100) continue;
+    if (d.first < start) start = d.first;
+    if (d.last > last) last = d.last;
   }
-  return { start, end, intervalMs };
+  return { start, end: last + intervalMs, intervalMs };
 }
 
 /** Parses a small CSV or NDJSON file (labels, registrations) into records of strings or values. */

@@ -223,6 +223,9 @@ export function usageOf(
       : rows.validate((r: MeterReading) => {
           const parsed = ReadingSchema.safeParse(r);
           if (!parsed.success) return parsed.error.message;
+          const length = Date.parse(r.interval_end) - r.interval_start_ms;
+          if (length !== intervalMs)
+            return `interval_end is ${length} ms after interval_start; the run's interval is ${intervalMs} ms`;
           return outsideSpan(r.interval_start_ms, span);
         })
   ).name('validate');

@@ -64,6 +64,7 @@ describe('main job --input, redelivered and poisoned files', () => {
     for (const name of OUTPUTS) expect(lines(out, name), name).toEqual(lines(cleanOut, name));
   };
   const startCol = () => header.split(',').indexOf('interval_start');
+  const startCol_ = startCol;
 
   it('the whole file delivered twice: every copy is a duplicate, the outputs are the clean run’s', () => {
     const { r, out } = runOn('twice', [...rows, ...rows]);
@@ -95,5 +96,42 @@ describe('main job --input, redelivered and poisoned files', () => {
     expect(invalid.join('\n')).toMatch(/9999-12-31T00:00:00\.000Z is outside the data's span/);
     sameOutputs(out);
     expect(r.stdout).not.toMatch(/\d{5,}\.\d days/);
+  }, 120_000);
+
+  it('an end stamped 9999-12-31, a start on 9999-12-30 and an interval of 1 ms: each invalid, the rest unchanged', () => {
+    const [startCol, endCol] = [startCol_(), header.split(',').indexOf('interval_end')];
+    const at = (k: number) => rows[Math.floor((rows.length * k) / 5)]!.split(',');
+    const farEnd = at(1);
+    farEnd[endCol] = '9999-12-31T00:00:00.000Z';
+    const farStart = at(2);
+    farStart[startCol] = '9999-12-30T00:00:00.000Z';
+    farStart[endCol] = '9999-12-30T00:05:00.000Z';
+    const short = at(3);
+    short[endCol] = new Date(Date.parse(short[startCol]!) + 1).toISOString();
+    const body = [...rows];
+    for (const [k, row] of [
+      [4, short],
+      [3, farStart],
+      [2, farEnd],
+    ] as const)
+      body.splice(Math.floor((rows.length * k) / 5), 0, row.join(','));
+    const { r, out } = runOn('ends', body);
+    const added = lines(out, 'invalid').slice(lines(cleanOut, 'invalid').length);
+    expect(added, r.stdout).toHaveLength(3);
+    expect(added.join('\n')).toMatch(/9999-12-30T00:00:00\.000Z is outside the data's span/);
+    expect(added.join('\n')).toMatch(/interval_end is 1 ms after interval_start/);
+    expect(added.join('\n')).toMatch(/interval_end is \d+ ms after interval_start/);
+    sameOutputs(out);
+    expect(r.stdout).not.toMatch(/\d{5,}\.\d days/);
+  }, 120_000);
+
+  it('a day missing from the file: the days after it are still in the span', () => {
+    const col = startCol_();
+    const { r, out } = runOn(
+      'gap',
+      rows.filter((l) => !l.split(',')[col]!.startsWith('2026-01-07')),
+    );
+    expect(lines(out, 'invalid')).toEqual(lines(cleanOut, 'invalid'));
+    expect(r.stdout).toMatch(/\(8\.0 days,/);
   }, 120_000);
 });
