@@ -77,6 +77,8 @@ export interface Dashboard {
 
 /** Deltas kept for browsers that reconnect: past these, a reconnecting browser gets a snapshot. */
 const REPLAY = 2_000;
+/** Open connections at most (viewers, page loads and anything else). */
+const MAX_CONNECTIONS = 1_000;
 /** A browser that has this much unsent is dropped (it reconnects and catches up). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 
@@ -184,10 +186,16 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
 
   const subscriptions: Subscription[] = [];
   let previous: JobMetrics | undefined;
+  let memory = { rssBytes: 0, heapUsedBytes: 0 };
   subscriptions.push(
     job.metrics$.subscribe((m) => {
-      const mem = process.memoryUsage();
-      board.setHealth(healthOf(m, previous, { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed }));
+      // memoryUsage() throws when the process is out of file descriptors (EMFILE): the health view
+      // then shows the last figures, and the job is not told
+      try {
+        const mem = process.memoryUsage();
+        memory = { rssBytes: mem.rss, heapUsedBytes: mem.heapUsed };
+      } catch {}
+      board.setHealth(healthOf(m, previous, memory));
       previous = m;
       // The last snapshot of a finished job goes out at once.
       if (m.state !== 'running') flush();
@@ -238,6 +246,10 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     } else {
       text += `id: ${instance}.${seq}\nevent: snapshot\ndata: ${JSON.stringify(board.snapshot())}\n\n`;
     }
+    if (req.method === 'HEAD') {
+      res.end();
+      return;
+    }
     res.write(text);
     clients.add(res);
     req.on('close', () => clients.delete(res));
@@ -283,6 +295,16 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
       if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
       else res.destroy();
     }
+  });
+  // Connections are bounded, and one that has not sent its headers in 10 s is closed: idle
+  // sockets cannot use up the process's file descriptors.
+  server.maxConnections = MAX_CONNECTIONS;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+  // CONNECT (a proxy tunnel) is not served: a status code, and the socket closed
+  server.on('connect', (_req, socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.end('HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
   });
   server.on('clientError', (_err, socket) => {
     if (socket.writable)

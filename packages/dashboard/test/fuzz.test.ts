@@ -144,6 +144,13 @@ describe('the dashboard under hostile requests', () => {
     expect(await page.text()).toContain('<html');
   }, 120_000);
 
+  it('HEAD of the live updates and CONNECT each get a status code, not a silent socket', async () => {
+    const auth = `Authorization: Bearer ${dashboard.operatorToken}`;
+    expect(await raw(request('HEAD /api/events HTTP/1.1', [auth]))).toMatch(/^HTTP\/1\.1 200 /);
+    expect(await raw(request('CONNECT 127.0.0.1:22 HTTP/1.1'))).toMatch(/^HTTP\/1\.1 405 /);
+    expect(jobErrors).toBe(0);
+  });
+
   it('a failing page says what failed, without the internal reason', async () => {
     const res = await fetch(dashboard.customerUrl('throws').replace('/service/', '/api/service/'));
     expect(res.status).toBe(500);
