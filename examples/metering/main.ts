@@ -1,11 +1,26 @@
 // The main job (`pnpm start`): a simulated week of New York City smart-meter readings through the
 // whole pipeline, outputs under out/, and a summary scored against the generator's labels.
-import { existsSync, mkdirSync, readFileSync, rmSync, unwatchFile, watchFile, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  unwatchFile,
+  watchFile,
+  writeSync,
+} from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { redactCredentials, type StopOptions, withCredentialsFrom } from '@eventide/core';
-import { claimOutputDir, OutputPathError, redactStandardStreams } from '@eventide/core/node';
+import {
+  claimOutputDir,
+  OutputPathError,
+  openForWriteNoFollow,
+  redactStandardStreams,
+} from '@eventide/core/node';
 import { checkSqlitePath, isPostgresUrl, redactUrl } from '@eventide/sql';
 import { SingleBar } from 'cli-progress';
 import { BehaviorSubject } from 'rxjs';
@@ -347,6 +362,13 @@ const runOptions = {
   db: db === undefined ? 'none' : redactUrl(db),
 };
 const stamp = join(output.checkpointDir!, 'run.json');
+// the stamp is read and written without following a link planted in its place
+if (existsSync(stamp) && lstatSync(stamp).isSymbolicLink()) {
+  fail(
+    `${shown(stamp)} is a symbolic link; not following it (remove it, or use another --checkpoint-dir)`,
+    false,
+  );
+}
 if (!output.fresh && existsSync(stamp)) {
   const before = readFileSync(stamp, 'utf8');
   if (before !== JSON.stringify(runOptions)) {
@@ -357,7 +379,12 @@ if (!output.fresh && existsSync(stamp)) {
 }
 try {
   mkdirSync(output.checkpointDir!, { recursive: true });
-  writeFileSync(stamp, JSON.stringify(runOptions));
+  const fd = openForWriteNoFollow(stamp);
+  try {
+    writeSync(fd, JSON.stringify(runOptions));
+  } finally {
+    closeSync(fd);
+  }
 } catch (e) {
   const code = (e as NodeJS.ErrnoException).code ?? 'an error';
   fail(

@@ -56,4 +56,27 @@ describe('main job paths', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/checkpoint directory .*file\/cp cannot be written \(ENOTDIR\): check/);
   }, 60_000);
+
+  it('a link planted as the checkpoints’ run.json is neither read nor written through', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metering-paths-'));
+    const secret = join(dir, 'secret.txt');
+    writeFileSync(secret, 'private');
+    mkdirSync(join(dir, 'cp'));
+    symlinkSync(secret, join(dir, 'cp', 'run.json'));
+    for (const extra of [[], ['--fresh']]) {
+      const r = await run([
+        '--out',
+        join(dir, 'out'),
+        '--db',
+        'none',
+        '--checkpoint-dir',
+        join(dir, 'cp'),
+        ...extra,
+      ]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(/run\.json is a symbolic link; not following it/);
+      expect(r.stderr + r.stdout).not.toContain('private');
+    }
+    expect(readFileSync(secret, 'utf8')).toBe('private');
+  }, 60_000);
 });
