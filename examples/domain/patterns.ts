@@ -30,6 +30,9 @@ import type { Usage } from './usage';
  * service's floor, the lowest reading of its last 24 hours, and the unit's last digit, `levels.ts`).
  */
 
+/** Partial matches one service may hold per pattern input (the built-in patterns never reach it: a week of 300 services gives the same alerts with and without it). */
+export const MAX_PARTIAL_MATCHES_PER_SERVICE = 100;
+
 export type PatternInput = 'usage' | 'flagged' | 'warnings' | 'levels';
 
 /** One alert pattern of the file. */
@@ -366,6 +369,10 @@ export function patternAlerts(
     CEP.dynamicPatterns(
       (inputs[input] as DataStream<unknown>).keyBy((e) => USAGE_OF[input](e as never).service_uid),
       updatesFor(input),
+      // a pattern from a file cannot make one meter's partial matches grow without bound
+      // (followedByAny + oneOrMore + allowCombinations doubles them per event): past the cap the
+      // oldest are dropped and counted in the partialMatchesDropped metric
+      { maxPartialMatchesPerKey: MAX_PARTIAL_MATCHES_PER_SERVICE },
     ).name(`${input}-patterns`),
   );
   // A match whose `when` or detail fails goes to the INVALID side output with the reason (the

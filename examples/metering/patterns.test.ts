@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_PATTERNS } from '../domain/patterns';
 import { readRows } from './outputs';
+import { finish, runScript } from './processes';
 
 // The main job's alert patterns from a file: the example file is the built-in set, and with
 // --follow an edited file applies while the job runs, without a restart.
@@ -102,5 +103,43 @@ describe('main job --patterns', () => {
     expect(Math.max(...stopped)).toBeLessThan(Math.min(...night));
     // the other alerts ran on through the change
     expect(Math.max(...at('stuck'), ...at('leak'))).toBeGreaterThan(Math.min(...night));
+  }, 120_000);
+
+  it('a 300-byte pattern whose partial matches double with every reading cannot stall the job', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'metering-patterns-'));
+    const file = join(dir, 'bomb.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        patterns: [
+          {
+            id: 'bomb',
+            version: 1,
+            alert: 'spike',
+            input: 'usage',
+            subject: 'a',
+            detail: 'x',
+            pattern: {
+              version: 1,
+              stages: [
+                { link: 'begin', name: 'a' },
+                { link: 'followedByAny', name: 'b', oneOrMore: true, allowCombinations: true },
+                { link: 'followedBy', name: 'c', where: { expr: 'quantity < 0' } },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    // uncapped this ran for minutes; capped per service it is as quick as any other pattern
+    const r = await finish(
+      runScript('metering/main.ts', [
+        ...['--services', '5', '--days', '0.5', '--workers', '0', '--db', 'none'],
+        ...['--patterns', file, '--out', join(dir, 'out')],
+      ]),
+      'a run with a runaway pattern',
+      90_000,
+    );
+    expect(r.code, r.stderr).toBe(0);
   }, 120_000);
 });
