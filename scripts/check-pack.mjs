@@ -21,6 +21,19 @@ import { parse } from 'yaml';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const packages = ['core', 'cep', 'generator', 'sql', 'dashboard', 'redis'];
 const latest = process.argv.includes('--latest');
+/** A user's project as strict as they come: NodeNext, and the libraries' own types checked too. */
+const USER_TSCONFIG = JSON.stringify({
+  compilerOptions: {
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    target: 'ES2022',
+    strict: true,
+    skipLibCheck: false,
+    noEmit: true,
+    types: ['node'],
+  },
+  files: ['check.ts'],
+});
 /** What the scratch projects depend on directly, beside the tarballs. */
 const extras = ['rxjs', 'typescript', '@types/node'];
 
@@ -189,21 +202,7 @@ const w = WatermarkStrategy.forBoundedOutOfOrderness<MeterReading>(1000).withTim
 void [t, row, s, w, DataStream, FileSink, Operator, Pattern, NFATestHarness, writeRun, SqlSink];
 `,
 );
-writeFileSync(
-  join(app, 'tsconfig.json'),
-  JSON.stringify({
-    compilerOptions: {
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      strict: true,
-      skipLibCheck: false,
-      noEmit: true,
-      types: ['node'],
-    },
-    files: ['check.ts'],
-  }),
-);
+writeFileSync(join(app, 'tsconfig.json'), USER_TSCONFIG);
 try {
   const esm = JSON.parse(run('node', ['esm.mjs'], app));
   if (
@@ -247,21 +246,7 @@ const n: number = [...readings(createFleet({ seed: 1, services: 1 }), { start: '
 void [n, writeRun];
 `,
 );
-writeFileSync(
-  join(solo, 'tsconfig.json'),
-  JSON.stringify({
-    compilerOptions: {
-      module: 'NodeNext',
-      moduleResolution: 'NodeNext',
-      target: 'ES2022',
-      strict: true,
-      skipLibCheck: false,
-      noEmit: true,
-      types: ['node'],
-    },
-    files: ['check.ts'],
-  }),
-);
+writeFileSync(join(solo, 'tsconfig.json'), USER_TSCONFIG);
 let soloPackages = 0;
 try {
   run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], solo);

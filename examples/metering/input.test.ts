@@ -1,25 +1,16 @@
-import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_START } from './pipeline';
+import { runMainSync } from './processes';
 
 // The main job on readings from a file (pnpm start -- --input … --labels …): on a file eventide-gen
 // wrote, it gives what the in-process run of the same seed gives; a bad file loses no work.
 
-const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
-const job = (...args: string[]) => {
-  const r = spawnSync(
-    process.execPath,
-    ['--conditions=@eventide/source', '--import', 'tsx', 'metering/main.ts', '--db', 'none', ...args],
-    { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: examples } },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const job = runMainSync;
 const sortedLines = (dir: string, name: string) =>
   readFileSync(join(dir, `${name}.csv`), 'utf8')
     .trimEnd()

@@ -1,6 +1,6 @@
 // Tests and benchmarks that run the main job (or eventide-gen) as a user does: a separate Node
 // process from the sources, its output captured, killed if it hangs.
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -49,4 +49,17 @@ export function finish(
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * The main job run to its end in this process's stead (`--db none` unless `args` say otherwise
+ * later), paths relative to examples/: its exit code and what it printed.
+ */
+export function runMainSync(...args: string[]): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(
+    process.execPath,
+    ['--conditions=@eventide/source', '--import', 'tsx', 'metering/main.ts', '--db', 'none', ...args],
+    { cwd: EXAMPLES, encoding: 'utf8', env: { ...process.env, INIT_CWD: EXAMPLES } },
+  );
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

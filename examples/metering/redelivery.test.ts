@@ -1,27 +1,18 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createFleet, readings } from '@eventide/generator';
 import { writeRun } from '@eventide/generator/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_START } from './pipeline';
+import { runMainSync } from './processes';
 
 // Files as they come from the field: delivered twice, a day again, single rows a week later, one
 // row stamped 9999-12-31. A reading is (service, interval start): a copy is a duplicate however
 // late it comes, and a timestamp far outside the data's span goes to invalid with its reason; the
 // outputs are those of the clean file.
 
-const examples = join(dirname(fileURLToPath(import.meta.url)), '..');
-const job = (...args: string[]) => {
-  const r = spawnSync(
-    process.execPath,
-    ['--conditions=@eventide/source', '--import', 'tsx', 'metering/main.ts', '--db', 'none', ...args],
-    { cwd: examples, encoding: 'utf8', env: { ...process.env, INIT_CWD: examples } },
-  );
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-};
+const job = runMainSync;
 const lines = (dir: string, name: string) =>
   readFileSync(join(dir, `${name}.csv`), 'utf8')
     .trimEnd()
