@@ -81,7 +81,8 @@ describe('a patterns file built to exhaust the job', () => {
     } catch (e) {
       error = e;
     }
-    expect(performance.now() - t).toBeLessThan(2_000);
+    // a watchdog (the refusal takes ms; the defect ran out of memory), not a speed target
+    expect(performance.now() - t).toBeLessThan(30_000);
     expect(error).toBeInstanceOf(Error);
     const m = (error as Error).message;
     expect(m).toMatch(message);

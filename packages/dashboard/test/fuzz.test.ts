@@ -46,8 +46,9 @@ function raw(bytes: Buffer): Promise<string> {
     let got = '';
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new Error(`no answer in 5 s to ${JSON.stringify(bytes.toString('latin1'))}`));
-    }, 5000);
+      // a watchdog for a server that never answers (a stall is the defect), far above any load
+      reject(new Error(`no answer in 30 s to ${JSON.stringify(bytes.toString('latin1'))}`));
+    }, 30_000);
     const done = (v: string) => {
       clearTimeout(timer);
       socket.destroy();

@@ -169,8 +169,9 @@ describe('the expression language, against hostile text', () => {
       expect(src.length).toBeLessThanOrEqual(LENGTH);
       const t = performance.now();
       expression(src);
-      // quadratic parsing took seconds here (80 KB: 85 s); linear takes milliseconds
-      expect(performance.now() - t, src.slice(0, 20)).toBeLessThan(500);
+      // quadratic parsing took minutes here (80 KB: 85 s); linear takes milliseconds. A watchdog,
+      // not a speed target: far above any machine's load, far below the defect
+      expect(performance.now() - t, src.slice(0, 20)).toBeLessThan(30_000);
     }
     expect(MAX_EXPRESSION_LENGTH).toBe(LENGTH);
   });

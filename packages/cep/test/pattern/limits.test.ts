@@ -31,7 +31,13 @@ function attempt(f: () => unknown): { error: unknown; ms: number } {
   }
 }
 
-function refused(f: () => unknown, message: RegExp, within = 1_000): void {
+/**
+ * A watchdog, not a speed target: far above what a refusal takes on a loaded machine (ms), far
+ * below what the defects took (minutes, or out of memory).
+ */
+const STALL_MS = 30_000;
+
+function refused(f: () => unknown, message: RegExp, within = STALL_MS): void {
   const { error, ms } = attempt(f);
   expect(error).toBeInstanceOf(MalformedPatternError);
   expect((error as Error).message).toMatch(message);
@@ -61,7 +67,7 @@ describe('pattern specs, against hostile sizes', () => {
       },
       times: 10_000,
     };
-    refused(() => Pattern.fromJSON(spec(group)), /unrolls into 100001 positions/, 200);
+    refused(() => Pattern.fromJSON(spec(group)), /unrolls into 100001 positions/);
     // one stage of times(10000) stays allowed, and compiles
     expect(compile(Pattern.fromJSON(spec(stage('s', { times: 10_000 })))).states.length).toBeLessThan(STATES);
     expect(MAX_PATTERN_STATES).toBe(STATES);
@@ -70,7 +76,7 @@ describe('pattern specs, against hostile sizes', () => {
   it('compile refuses a pattern built in code that unrolls into too many states, before building it', () => {
     let p = Pattern.begin<unknown>('start');
     for (let i = 0; i < 11; i++) p = p.followedBy(`s${i}`).times(10_000);
-    refused(() => compile(p), /^compile: the pattern unrolls into 110001 positions/, 200);
+    refused(() => compile(p), /^compile: the pattern unrolls into 110001 positions/);
   });
 
   it('compile stops when the states it makes pass the limit, whatever the positions', () => {
@@ -78,7 +84,7 @@ describe('pattern specs, against hostile sizes', () => {
     let p = Pattern.begin<unknown>('start').notFollowedBy('n');
     for (let i = 0; i < 600; i++) p = p.followedBy(`o${i}`).optional();
     p = p.followedBy('end');
-    refused(() => compile(p), /^compile: the pattern needs more than 100000 NFA states/, 5_000);
+    refused(() => compile(p), /^compile: the pattern needs more than 100000 NFA states/);
   });
 
   it(`refuses a spec of more than ${STAGES} stages, counting those in groups`, () => {
@@ -150,7 +156,7 @@ describe('pattern specs, against hostile sizes', () => {
     const all = { and: Array.from({ length: 30_000 }, (_, i) => ({ expr: `v > ${-i}` })) };
     const t = performance.now();
     const p = Pattern.fromJSON<{ v: number }>(spec(stage('a', { where: all })));
-    expect(performance.now() - t).toBeLessThan(2_000);
+    expect(performance.now() - t).toBeLessThan(STALL_MS);
     const h = NFATestHarness.forPattern(p);
     expect([{ v: 1 }, { v: 2 }].flatMap((e, i) => h.process(e, i))).toEqual([
       { start: [{ v: 1 }], a: [{ v: 2 }] },
