@@ -15,7 +15,10 @@ export class RedisConnectionError extends Error {
 
 /** How long, and how often, a connection is retried before it is given up. */
 export interface RetryOptions {
-  /** Reconnect attempts before giving up (default 30: about a minute with the backoff). */
+  /**
+   * Reconnect attempts before giving up (default: the `EVENTIDE_REDIS_RETRIES` environment
+   * variable, else 30: about a minute with the backoff).
+   */
   readonly attempts?: number;
   /** First delay between attempts; doubles up to `maxDelayMs` (default 100). */
   readonly initialDelayMs?: number;
@@ -68,9 +71,12 @@ export function describeConnection(connection: RedisConnection): string {
 export function explainRedisError(err: unknown, connection: RedisConnection, doing: string): Error {
   if (err instanceof RedisConnectionError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  return new RedisConnectionError(`${doing} at Redis ${describeConnection(connection)} failed: ${message}`, {
-    cause: err,
-  });
+  const gone = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries/i.test(message);
+  return new RedisConnectionError(
+    `${doing} at Redis ${describeConnection(connection)} failed: ${message}` +
+      (gone ? ' (the server went away and did not come back: check that it is running and reachable)' : ''),
+    { cause: err },
+  );
 }
 
 /**
@@ -85,7 +91,7 @@ export async function openRedis(
   retry: RetryOptions = {},
   name = 'eventide',
 ): Promise<Redis> {
-  const attempts = retry.attempts ?? 30;
+  const attempts = retry.attempts ?? defaultAttempts();
   const first = retry.initialDelayMs ?? 100;
   const max = retry.maxDelayMs ?? 2000;
   const where = describeConnection(connection);
@@ -120,4 +126,10 @@ export async function openRedis(
     throw new RedisConnectionError(`could not connect to Redis at ${where}: ${reason}`);
   }
   return client;
+}
+
+/** `EVENTIDE_REDIS_RETRIES` when it is a whole number ≥ 0, else 30. */
+function defaultAttempts(): number {
+  const n = Number(process.env.EVENTIDE_REDIS_RETRIES ?? Number.NaN);
+  return Number.isInteger(n) && n >= 0 ? n : 30;
 }

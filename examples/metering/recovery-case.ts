@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +12,8 @@ import { finish, runScript } from './processes';
 
 // The main job killed with SIGKILL at random moments, then run again with the same command:
 // its output files must hold exactly the lines of an uninterrupted run, and its database (SQLite
-// by default, PostgreSQL with --db) exactly the rows.
+// by default, PostgreSQL with --db) exactly the rows. One case a test file (recovery-*.test.ts),
+// so that the cases, a minute or more each, run side by side.
 
 const ARGS = ['--services', '120', '--days', '3', '--seed', '11', '--checkpoint-every', '0.05'];
 
@@ -58,16 +60,12 @@ async function tablesOf(where: string): Promise<Record<string, unknown[]>> {
   }
 }
 
-let databases = 0;
-const newPostgres = () => createDatabase(inject('postgresUrl'), `metering_${process.pid}_${databases++}`);
+const newPostgres = () =>
+  createDatabase(inject('postgresUrl'), `metering_${process.pid}_${randomBytes(4).toString('hex')}`);
 
-describe.each([
-  [1, 'sqlite'],
-  [2, 'sqlite'],
-  [2, 'postgres'],
-] as const)(
-  'main job with %i worker(s) and %s, killed with SIGKILL, resumed with the other number',
-  (workers, dialect) => {
+/** The recovery test of the main job on `workers` workers writing to `dialect`. */
+export function describeRecovery(workers: 1 | 2, dialect: 'sqlite' | 'postgres'): void {
+  describe(`main job with ${workers} worker(s) and ${dialect}, killed with SIGKILL, resumed with the other number`, () => {
     it('resumes from its latest checkpoint and ends with exactly the uninterrupted output', async () => {
       const reference = mkdtempSync(join(tmpdir(), 'metering-ref-'));
       const dbOf = (out: string) => (dialect === 'sqlite' ? join(out, 'metering.db') : newPostgres());
@@ -151,5 +149,5 @@ describe.each([
       // at least one kill landed mid-run and the next run resumed
       expect(resumed).toBeGreaterThan(0);
     }, 420_000);
-  },
-);
+  });
+}

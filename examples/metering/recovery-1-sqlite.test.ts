@@ -1,0 +1,3 @@
+import { describeRecovery } from './recovery-case';
+
+describeRecovery(1, 'sqlite');

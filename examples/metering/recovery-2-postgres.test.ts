@@ -1,0 +1,3 @@
+import { describeRecovery } from './recovery-case';
+
+describeRecovery(2, 'postgres');
