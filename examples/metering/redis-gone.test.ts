@@ -21,6 +21,12 @@ describe('the main job on Redis, when Redis goes away for good', () => {
       ...['--to', `${server.url}/${stream}`, '--partitions', '2'],
     ]);
     const publishing = finish(publisher, 'the publisher', 180_000);
+    const client = await openRedis(server.url);
+    // the run's meta and documents are written before its first reading: wait for one
+    while ((await client.xlen(`${stream}:0`)) + (await client.xlen(`${stream}:1`)) === 0) {
+      if (publisher.exitCode !== null) throw new Error('the publisher ended before it published');
+      await new Promise((r) => setTimeout(r, 50));
+    }
     const out = mkdtempSync(join(tmpdir(), 'redis-gone-'));
     // three reconnect attempts rather than a minute's worth: the path is the same
     const consumer = runScript(
@@ -33,7 +39,6 @@ describe('the main job on Redis, when Redis goes away for good', () => {
     );
     const consuming = finish(consumer, 'the consumer', 180_000);
     // the consumer has made progress: a checkpoint of one of its partitions is stored
-    const client = await openRedis(server.url);
     try {
       for (;;) {
         const stored =

@@ -2,7 +2,7 @@
 // of processes sharing a Redis stream's partitions (see consume.ts).
 import { resolve } from 'node:path';
 import { claimOutputDir, OutputPathError } from '@eventide/core/node';
-import { describeConnection, RedisConnectionError, redactUrl } from '@eventide/redis';
+import { describeConnection, isConnectionGone, RedisConnectionError, redactUrl } from '@eventide/redis';
 import { consumeFromRedis } from './consume';
 import { OUTPUT_FILES, scoreTable } from './outputs';
 
@@ -111,12 +111,9 @@ export async function mainFromRedis(
     return 0;
   } catch (e) {
     if (e instanceof RedisConnectionError) fail(e.message, false);
-    // ioredis's words once its retries ran out: say where, and what to check
-    if (
-      /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|Reached the max retries/i.test(
-        (e as Error).message,
-      )
-    ) {
+    // ioredis's words once its retries ran out, from a client that does not explain itself: say
+    // where, and what to check
+    if (isConnectionGone(e)) {
       fail(
         `Redis at ${describeConnection(source)} went away and did not come back (${(e as Error).message.trim()}): check that the server is running and reachable, then start again (the job resumes from its last checkpoint)`,
         false,

@@ -292,8 +292,7 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
     try {
       route(req, res);
     } catch {
-      if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
-      else res.destroy();
+      failed(res);
     }
   });
   // Connections are bounded, and one that has not sent its headers in 10 s is closed: idle
@@ -334,10 +333,7 @@ export async function serveDashboard(job: DashboardJob, options: DashboardOption
       } catch {
         return plain(res, 400, 'bad service id');
       }
-      customer(req, res, url, subject, service[1] !== undefined).catch(() => {
-        if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
-        else res.destroy();
-      });
+      customer(req, res, url, subject, service[1] !== undefined).catch(() => failed(res));
       return;
     }
     if (!['/', '/api/meta', '/api/events'].includes(path)) return plain(res, 404, 'not found');
@@ -410,6 +406,12 @@ function plain(res: ServerResponse, status: number, text: string): void {
     'cache-control': 'no-store',
   });
   res.end(`${text}\n`);
+}
+
+/** A handler failed: a 500 that says so and no more, or the connection cut if the answer began. */
+function failed(res: ServerResponse): void {
+  if (!res.headersSent) plain(res, 500, 'the dashboard could not answer this request');
+  else res.destroy();
 }
 
 function json(res: ServerResponse, value: unknown): void {

@@ -38,6 +38,17 @@ beforeAll(async () => {
 afterAll(() => dashboard.close());
 
 const port = () => dashboard.port;
+const eventsUrl = () =>
+  `${dashboard.url.replace(/\/\?token=.*$/, '')}/api/events?token=${dashboard.operatorToken}`;
+
+/** The id of the update that carries a new alert at `t`, as a connected browser received it. */
+async function deltaId(t: number): Promise<string> {
+  const c = await SseClient.connect(eventsUrl());
+  alerts.next({ type: 'spike', subject: 's', t, detail: 'x' });
+  await c.until((ev) => ev.some((e) => e.event === 'delta'));
+  c.close();
+  return c.lastId!;
+}
 
 /** Sends raw bytes, half-closes, and gives the status line (or 'closed' when the server hung up). */
 function raw(bytes: Buffer): Promise<string> {
@@ -161,12 +172,8 @@ describe('the dashboard under hostile requests', () => {
   });
 
   it('SSE reconnects with any Last-Event-ID get a snapshot or the deltas after it, with the page headers', async () => {
-    const url = `${dashboard.url.replace(/\/\?token=.*$/, '')}/api/events?token=${dashboard.operatorToken}`;
-    const first = await SseClient.connect(url);
-    alerts.next({ type: 'spike', subject: 's', t: 1, detail: 'x' });
-    await first.until((ev) => ev.some((e) => e.event === 'delta'));
-    const ownId = first.lastId!;
-    first.close();
+    const url = eventsUrl();
+    const ownId = await deltaId(1);
     await fc.assert(
       fc.asyncProperty(
         fc.oneof(
@@ -190,12 +197,7 @@ describe('the dashboard under hostile requests', () => {
   }, 60_000);
 
   it('an id from an earlier server (a restarted job) gets a snapshot, not that run’s deltas', async () => {
-    const url = `${dashboard.url.replace(/\/\?token=.*$/, '')}/api/events?token=${dashboard.operatorToken}`;
-    const c = await SseClient.connect(url);
-    alerts.next({ type: 'spike', subject: 's', t: 2, detail: 'y' });
-    await c.until((ev) => ev.some((e) => e.event === 'delta'));
-    const id = c.lastId!;
-    c.close();
+    const id = await deltaId(2);
     // the job restarted: a new server, already past that update's number
     const next = new Subject<AlertItem>();
     const other = await serveDashboard(

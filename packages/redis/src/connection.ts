@@ -71,12 +71,22 @@ export function describeConnection(connection: RedisConnection): string {
 export function explainRedisError(err: unknown, connection: RedisConnection, doing: string): Error {
   if (err instanceof RedisConnectionError) return err;
   const message = err instanceof Error ? err.message : String(err);
-  const gone = /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries/i.test(message);
   return new RedisConnectionError(
     `${doing} at Redis ${describeConnection(connection)} failed: ${message}` +
-      (gone ? ' (the server went away and did not come back: check that it is running and reachable)' : ''),
+      (isConnectionGone(err)
+        ? ' (the server went away and did not come back: check that it is running and reachable)'
+        : ''),
     { cause: err },
   );
+}
+
+/**
+ * Whether an error is ioredis's word that the server is gone (refused, reset, timed out, or the
+ * reconnect attempts ran out), as opposed to a command the server refused.
+ */
+export function isConnectionGone(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : String(err);
+  return /Connection is closed|ECONNREFUSED|ECONNRESET|ETIMEDOUT|max retries/i.test(message);
 }
 
 /**

@@ -11,6 +11,7 @@ export {
 } from './checkpoint-storage';
 export {
   describeConnection,
+  isConnectionGone,
   openRedis,
   parseRedisUrl,
   type RedisConnection,
